@@ -1,0 +1,115 @@
+"""The SQL that makes the audit trail complete, append-only and hash-chained.
+
+Each tracked table gets ``audit_capture`` as an AFTER trigger; it hands the change to
+``audit_append``, which takes a transaction-level advisory lock so that events are chained in
+commit order, reads the previous hash and inserts the new event. The hash material is built
+from text forms that Python can read back unchanged (``jsonb::text`` is canonical), so
+``verify_audit`` recomputes every hash outside the database.
+"""
+
+from django.db import migrations
+
+EVENT_TABLE = "audit_auditevent"
+CHAIN_LOCK_KEY = 7_345_001
+GENESIS_HASH = "0" * 64
+SEPARATOR = "\x1f"
+
+INSTALL = f"""
+CREATE OR REPLACE FUNCTION audit_material(
+    prev text, event_id bigint, tbl text, pk text, poc bigint, op text, old_data jsonb,
+    new_data jsonb, changed text[], actor bigint, ctx jsonb, ts timestamptz
+) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT concat_ws(E'\\x1f', prev, event_id::text, tbl, pk, coalesce(poc::text, ''), op,
+        coalesce(old_data::text, ''), coalesce(new_data::text, ''), array_to_string(changed, ','),
+        coalesce(actor::text, ''), ctx::text,
+        to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
+$$;
+
+CREATE OR REPLACE FUNCTION audit_append(
+    tbl text, pk text, poc bigint, op text, old_data jsonb, new_data jsonb, changed text[],
+    actor bigint, ctx jsonb
+) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    prev text;
+    event_id bigint;
+    ts timestamptz := clock_timestamp();
+BEGIN
+    PERFORM pg_advisory_xact_lock({CHAIN_LOCK_KEY});
+    SELECT hash INTO prev FROM {EVENT_TABLE} ORDER BY id DESC LIMIT 1;
+    prev := coalesce(prev, '{GENESIS_HASH}');
+    event_id := nextval(pg_get_serial_sequence('{EVENT_TABLE}', 'id'));
+    INSERT INTO {EVENT_TABLE} (id, occurred_at, table_name, row_pk, poc_id, op, old_data, new_data,
+                               changed_fields, actor_id, context, prev_hash, hash)
+    VALUES (event_id, ts, tbl, pk, poc, op, old_data, new_data, changed, actor, ctx, prev,
+            encode(sha256(convert_to(
+                audit_material(prev, event_id, tbl, pk, poc, op, old_data, new_data, changed, actor, ctx, ts),
+                'UTF8')), 'hex'));
+END
+$$;
+
+CREATE OR REPLACE FUNCTION audit_capture() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    poc_column text := TG_ARGV[0];
+    excluded text[] := TG_ARGV[1]::text[];
+    old_j jsonb;
+    new_j jsonb;
+    changed text[];
+    poc bigint;
+    actor_setting text := nullif(current_setting('pocportal.actor_id', true), '');
+    ctx_setting text := nullif(current_setting('pocportal.context', true), '');
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN old_j := to_jsonb(OLD) - excluded; END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN new_j := to_jsonb(NEW) - excluded; END IF;
+    SELECT coalesce(array_agg(k ORDER BY k), '{{}}') INTO changed
+      FROM jsonb_object_keys(coalesce(new_j, old_j)) AS k
+     WHERE TG_OP <> 'UPDATE' OR new_j -> k IS DISTINCT FROM old_j -> k;
+    IF TG_OP = 'UPDATE' AND cardinality(changed) = 0 THEN
+        RETURN NULL;  -- only excluded columns changed (a last_login, say): nothing to record
+    END IF;
+    IF poc_column <> '' THEN
+        poc := coalesce(new_j ->> poc_column, old_j ->> poc_column)::bigint;
+    END IF;
+    PERFORM audit_append(TG_TABLE_NAME, coalesce(new_j ->> 'id', old_j ->> 'id'), poc, TG_OP,
+                         old_j, new_j, changed, actor_setting::bigint,
+                         coalesce(ctx_setting::jsonb, '{{}}'::jsonb));
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'audit events are append-only: % refused', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+
+CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON {EVENT_TABLE}
+    FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
+"""
+
+UNINSTALL = f"""
+DROP TRIGGER IF EXISTS audit_event_append_only ON {EVENT_TABLE};
+DROP FUNCTION IF EXISTS audit_refuse_change();
+DROP FUNCTION IF EXISTS audit_capture();
+DROP FUNCTION IF EXISTS audit_append(text, text, bigint, text, jsonb, jsonb, text[], bigint, jsonb);
+DROP FUNCTION IF EXISTS audit_material(text, bigint, text, text, bigint, text, jsonb, jsonb, text[], bigint,
+    jsonb, timestamptz);
+"""
+
+
+def track(table: str, *, poc_column: str = "", exclude: tuple[str, ...] = ()) -> migrations.RunSQL:
+    """A migration operation that records every change to ``table`` in the audit trail.
+
+    ``poc_column`` names the column holding the PoC id (``id`` for the PoC table itself), so the
+    PoC's activity feed can find the event; ``exclude`` lists columns never copied into the
+    trail (password hashes, say).
+    """
+    excluded = "{" + ",".join(exclude) + "}"
+    trigger = f"audit_{table}"
+    return migrations.RunSQL(
+        sql=f"""
+        CREATE TRIGGER "{trigger}" AFTER INSERT OR UPDATE OR DELETE ON "{table}"
+            FOR EACH ROW EXECUTE FUNCTION audit_capture('{poc_column}', '{excluded}');
+        """,
+        reverse_sql=f'DROP TRIGGER IF EXISTS "{trigger}" ON "{table}";',
+    )

@@ -1,0 +1,111 @@
+from rest_framework import serializers
+
+from apps.accounts.models import BusinessUnit, User
+from apps.pocs.models import Membership, PoC, Stage
+
+active_users = User.objects.filter(is_active=True)
+
+
+class PoCSerializer(serializers.ModelSerializer):
+    lead = serializers.PrimaryKeyRelatedField(queryset=active_users, allow_null=True, required=False)
+    production_owner = serializers.PrimaryKeyRelatedField(queryset=active_users, allow_null=True, required=False)
+    decision_maker = serializers.PrimaryKeyRelatedField(queryset=active_users, allow_null=True, required=False)
+    business_unit = serializers.PrimaryKeyRelatedField(
+        queryset=BusinessUnit.objects.all(), allow_null=True, required=False
+    )
+    version = serializers.IntegerField(
+        required=False, min_value=1,
+        help_text="Required on update: the version you last read. A stale version answers 409.",
+    )
+    elapsed_weeks = serializers.FloatField(read_only=True, allow_null=True)
+    past_timebox = serializers.BooleanField(read_only=True, source="is_past_timebox")
+    decision_overdue = serializers.BooleanField(read_only=True, source="is_decision_overdue")
+
+    class Meta:
+        model = PoC
+        fields = [
+            "id", "name", "description", "business_unit", "sponsor", "lead", "production_owner",
+            "production_owner_budget_line", "decision_maker", "stage", "stage_changed_at", "kickoff_date",
+            "timebox_weeks", "timebox_justification", "decision_due_date", "data_sensitivity", "version",
+            "elapsed_weeks", "past_timebox", "decision_overdue", "created_by", "created_at", "updated_at",
+        ]
+        read_only_fields = ["stage", "stage_changed_at", "created_by", "created_at", "updated_at"]
+        extra_kwargs = {"timebox_weeks": {"min_value": 1, "max_value": 52}}
+
+
+class TransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=Stage.choices)
+
+
+class MissingSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    url = serializers.CharField()
+
+
+class TransitionRefusedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    missing = MissingSerializer(many=True)
+
+
+class ConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    current = serializers.DictField()
+    current_version = serializers.IntegerField()
+
+
+class PersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField(allow_null=True, source="membership_id", help_text="Membership id, if any")
+    user = serializers.IntegerField(source="user_id")
+    name = serializers.CharField()
+    email = serializers.EmailField()
+    role = serializers.SerializerMethodField()
+    roles = serializers.ListField(child=serializers.CharField())
+
+    def get_role(self, person) -> str:
+        return person.roles[0]
+
+
+class MembershipWriteSerializer(serializers.Serializer):
+    user = serializers.PrimaryKeyRelatedField(queryset=active_users, required=False)
+    email = serializers.EmailField(required=False)
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
+
+    def validate(self, attrs):
+        if "user" not in attrs:
+            email = attrs.get("email")
+            if not email:
+                raise serializers.ValidationError({"user": "Give the user's id or email."})
+            user = active_users.filter(email__iexact=email).first()
+            if user is None:
+                raise serializers.ValidationError({"email": f"No active account uses {email}."})
+            attrs["user"] = user
+        return attrs
+
+
+class MembershipRoleSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Membership
+        fields = ["id", "user", "role", "created_at"]
+
+
+class ChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    old = serializers.JSONField(allow_null=True)
+    new = serializers.JSONField(allow_null=True)
+
+
+class ActivitySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    when = serializers.DateTimeField()
+    actor = serializers.CharField()
+    actor_id = serializers.IntegerField(allow_null=True)
+    action = serializers.CharField(source="verb")
+    op = serializers.CharField()
+    table = serializers.CharField()
+    object = serializers.CharField(source="object_label")
+    changes = ChangeSerializer(many=True)

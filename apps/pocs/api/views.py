@@ -1,0 +1,130 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from apps.audit.selectors import describe, events_for_poc
+from apps.pocs import access, selectors, services
+from apps.pocs.api.serializers import (
+    ActivitySerializer,
+    ConflictSerializer,
+    MembershipRoleSerializer,
+    MembershipSerializer,
+    MembershipWriteSerializer,
+    PersonSerializer,
+    PoCSerializer,
+    TransitionRefusedSerializer,
+    TransitionSerializer,
+)
+from apps.pocs.models import Membership
+
+
+class PoCScopedMixin:
+    """Nested endpoints: the PoC in the URL must be visible to the caller, or 404."""
+
+    def get_poc(self, action_name=access.VIEW):
+        return access.get_poc_for_user(self.request.user, self.kwargs["poc_pk"], action=action_name)
+
+
+@extend_schema_view(
+    update=extend_schema(responses={200: PoCSerializer, 409: ConflictSerializer}),
+    partial_update=extend_schema(responses={200: PoCSerializer, 409: ConflictSerializer}),
+)
+class PoCViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """PoCs the caller may see. Writes go through the same services as the pages."""
+
+    serializer_class = PoCSerializer
+
+    def get_queryset(self):
+        return selectors.pocs_for_user(self.request.user)
+
+    def get_object(self):
+        return access.get_poc_for_user(self.request.user, self.kwargs["pk"], queryset=self.get_queryset())
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        serializer.instance = services.poc_create(user=self.request.user, name=data.pop("name", ""), **data)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        if "version" not in data:
+            raise ValidationError({"version": ["Send the version you last read."]})
+        version = data.pop("version")
+        serializer.instance = services.poc_update(
+            poc=serializer.instance, user=self.request.user, changes=data, version=version
+        )
+
+    @extend_schema(
+        request=TransitionSerializer,
+        responses={200: PoCSerializer, 400: TransitionRefusedSerializer},
+        description="Move the PoC to another stage. A refusal lists every missing condition.",
+    )
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        poc = self.get_object()
+        body = TransitionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        poc = services.poc_transition(poc=poc, user=request.user, to=body.validated_data["to"])
+        return Response(PoCSerializer(poc, context=self.get_serializer_context()).data)
+
+
+class MemberViewSet(PoCScopedMixin, viewsets.GenericViewSet):
+    """The people on a PoC: named roles (lead, production owner, decision-maker) and members."""
+
+    serializer_class = PersonSerializer
+    pagination_class = None
+    queryset = Membership.objects.none()
+
+    @extend_schema(responses=PersonSerializer(many=True))
+    def list(self, request, poc_pk=None):
+        poc = self.get_poc()
+        return Response(PersonSerializer(selectors.people_on_poc(poc), many=True).data)
+
+    @extend_schema(request=MembershipWriteSerializer, responses={201: MembershipSerializer})
+    def create(self, request, poc_pk=None):
+        poc = self.get_poc()
+        access.check(poc, request.user, access.MANAGE)
+        body = MembershipWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        membership = services.membership_add(
+            poc=poc, user=request.user, member=body.validated_data["user"], role=body.validated_data["role"]
+        )
+        return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+    def _membership(self, pk):
+        return get_object_or_404(Membership.objects.select_related("poc"), poc=self.get_poc(), pk=pk)
+
+    @extend_schema(request=MembershipRoleSerializer, responses={200: MembershipSerializer})
+    def partial_update(self, request, poc_pk=None, pk=None):
+        membership = self._membership(pk)
+        body = MembershipRoleSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        membership = services.membership_update(
+            membership=membership, user=request.user, role=body.validated_data["role"]
+        )
+        return Response(MembershipSerializer(membership).data)
+
+    @extend_schema(responses={204: OpenApiResponse(description="Removed")})
+    def destroy(self, request, poc_pk=None, pk=None):
+        services.membership_remove(membership=self._membership(pk), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ActivityViewSet(PoCScopedMixin, viewsets.GenericViewSet):
+    """Every recorded change to the PoC, newest first."""
+
+    serializer_class = ActivitySerializer
+
+    def get_queryset(self):
+        return events_for_poc(self.get_poc().pk)
+
+    @extend_schema(responses=ActivitySerializer(many=True))
+    def list(self, request, poc_pk=None):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(ActivitySerializer(describe(page), many=True).data)

@@ -1,0 +1,74 @@
+from django import forms
+
+from apps.accounts.models import User
+from apps.pocs.models import Membership, PoC
+from apps.pocs.services import ALL_FIELDS, PEOPLE_FIELDS
+
+FIELD_LABELS = {
+    "name": "Name",
+    "description": "Description",
+    "business_unit": "Business unit",
+    "sponsor": "Sponsor",
+    "lead": "PoC lead",
+    "production_owner": "Production owner",
+    "production_owner_budget_line": "Ops budget line",
+    "decision_maker": "Decision-maker",
+    "kickoff_date": "Kickoff date",
+    "timebox_weeks": "Timebox (weeks)",
+    "timebox_justification": "Why the timebox is over 8 weeks",
+    "decision_due_date": "Decision due",
+    "data_sensitivity": "Data sensitivity",
+}
+
+
+class PoCCreateForm(forms.ModelForm):
+    class Meta:
+        model = PoC
+        fields = ["name", "description", "business_unit", "timebox_weeks", "data_sensitivity"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+def field_form_class(field: str) -> type[forms.ModelForm]:
+    """A one-field form (plus the version the editor read) for inline editing."""
+    if field not in ALL_FIELDS:
+        raise KeyError(field)
+    widgets = {}
+    model_field = PoC._meta.get_field(field)
+    if model_field.get_internal_type() == "DateField":
+        widgets[field] = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    elif model_field.get_internal_type() == "TextField":
+        widgets[field] = forms.Textarea(attrs={"rows": 3})
+
+    class FieldForm(forms.ModelForm):
+        version = forms.IntegerField(widget=forms.HiddenInput)
+
+        class Meta:
+            model = PoC
+            fields = [field]
+            labels = {field: FIELD_LABELS[field]}
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            formfield = self.fields[field]
+            formfield.widget.attrs.setdefault("id", f"input-{field}")
+            if field in PEOPLE_FIELDS:
+                formfield.queryset = User.objects.filter(is_active=True).order_by("full_name")
+                formfield.label_from_instance = lambda u: f"{u.full_name} <{u.email}>"
+
+    FieldForm.__name__ = f"PoC{field.title().replace('_', '')}Form"
+    for name, widget in widgets.items():
+        FieldForm.base_fields[name].widget = widget
+    return FieldForm
+
+
+class MemberAddForm(forms.Form):
+    email = forms.EmailField(label="Email of the person to add")
+    role = forms.ChoiceField(choices=Membership.Role.choices)
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].lower()
+        try:
+            self.cleaned_data["user"] = User.objects.get(email__iexact=email, is_active=True)
+        except User.DoesNotExist:
+            raise forms.ValidationError(f"No active account uses {email}.") from None
+        return email

@@ -1,0 +1,164 @@
+"""The PoC and the people on it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from apps.accounts.models import BusinessUnit
+
+DEFAULT_TIMEBOX_WEEKS = 6
+LONG_TIMEBOX_WEEKS = 8
+
+
+class Stage(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    KICKOFF = "kickoff", "Kickoff"
+    RUNNING = "running", "Running"
+    EVALUATING = "evaluating", "Evaluating"
+    AWAITING_DECISION = "awaiting_decision", "Awaiting decision"
+    DECIDED = "decided", "Decided"
+
+
+class DataSensitivity(models.TextChoices):
+    PUBLIC = "public", "Public"
+    INTERNAL = "internal", "Internal"
+    CONFIDENTIAL = "confidential", "Confidential"
+    ON_PREMISES = "on_premises", "Must stay on-premises"
+
+
+class PoCQuerySet(models.QuerySet):
+    """The one access scope for PoCs. Every page, fragment and endpoint starts here."""
+
+    def visible_to(self, user) -> PoCQuerySet:
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.sees_all_pocs:
+            return self.all()
+        member = Membership.objects.filter(poc=OuterRef("pk"), user=user)
+        return self.filter(
+            Q(lead=user) | Q(production_owner=user) | Q(decision_maker=user) | Q(created_by=user) | Exists(member)
+        )
+
+    def editable_by(self, user) -> PoCQuerySet:
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.is_org_admin:
+            return self.all()
+        contributor = Membership.objects.filter(poc=OuterRef("pk"), user=user, role=Membership.Role.CONTRIBUTOR)
+        return self.filter(Q(lead=user) | Exists(contributor))
+
+
+class PoC(models.Model):
+    """An AI proof-of-concept, from draft to a signed go/no-go.
+
+    ``stage`` changes only through ``poc_transition``; ``version`` grows by one with every
+    edit made through a service, so a stale form or API write is refused instead of silently
+    overwriting someone else's change.
+    """
+
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    business_unit = models.ForeignKey(BusinessUnit, null=True, blank=True, on_delete=models.PROTECT)
+    sponsor = models.CharField(max_length=200, blank=True, help_text="The executive sponsoring the PoC")
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="led_pocs"
+    )
+    production_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="owned_pocs",
+        help_text="The person who will run the system in production",
+    )
+    production_owner_budget_line = models.CharField(
+        max_length=200, blank=True, help_text="The budget line that pays for ongoing operations"
+    )
+    decision_maker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="decided_pocs",
+        help_text="The executive who signs the go/no-go",
+    )
+    stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.DRAFT)
+    stage_changed_at = models.DateTimeField(default=timezone.now)
+    kickoff_date = models.DateField(null=True, blank=True)
+    timebox_weeks = models.PositiveSmallIntegerField(null=True, blank=True, default=DEFAULT_TIMEBOX_WEEKS)
+    timebox_justification = models.TextField(
+        blank=True, help_text=f"Required when the timebox is over {LONG_TIMEBOX_WEEKS} weeks"
+    )
+    decision_due_date = models.DateField(null=True, blank=True)
+    data_sensitivity = models.CharField(
+        max_length=20, choices=DataSensitivity.choices, default=DataSensitivity.INTERNAL
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="created_pocs"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PoCQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "PoC"
+        verbose_name_plural = "PoCs"
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(timebox_weeks__isnull=True) | Q(timebox_weeks__gte=1) & Q(timebox_weeks__lte=52),
+                name="poc_timebox_between_1_and_52_weeks",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("pocs:detail", args=[self.pk])
+
+    @property
+    def elapsed_weeks(self) -> float | None:
+        """Weeks since kickoff, or None before the PoC has a kickoff date."""
+        if not self.kickoff_date:
+            return None
+        days = (timezone.localdate() - self.kickoff_date).days
+        return round(max(days, 0) / 7, 1)
+
+    @property
+    def is_past_timebox(self) -> bool:
+        return bool(self.timebox_weeks and self.elapsed_weeks is not None and self.elapsed_weeks > self.timebox_weeks)
+
+    @property
+    def is_decision_overdue(self) -> bool:
+        return bool(
+            self.decision_due_date
+            and self.stage != Stage.DECIDED
+            and self.decision_due_date < timezone.localdate()
+        )
+
+
+class Membership(models.Model):
+    """A person added to a PoC as a contributor (edits) or a viewer (reads).
+
+    The lead, production owner and decision-maker are named on the PoC itself, so a person can
+    hold one of those roles and a membership without two rows disagreeing.
+    """
+
+    class Role(models.TextChoices):
+        CONTRIBUTOR = "contributor", "Contributor"
+        VIEWER = "viewer", "Viewer"
+
+    poc = models.ForeignKey(PoC, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["role", "user__full_name"]
+        constraints = [models.UniqueConstraint(fields=["poc", "user"], name="membership_one_per_person")]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()} on {self.poc}"

@@ -1,0 +1,95 @@
+"""The PoC's life as one table: which moves exist and what each needs.
+
+Only ``services.poc_transition`` consults this table. Other apps add conditions to a move with
+``register_guard`` from their ``AppConfig.ready`` (the kickoff checklist adds its own to
+kickoff → running), so this module never imports them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from apps.pocs.models import LONG_TIMEBOX_WEEKS, PoC, Stage
+
+
+@dataclass(frozen=True)
+class Missing:
+    """One unmet condition: what is missing, and where to fix it."""
+
+    code: str
+    message: str
+    url: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message, "url": self.url}
+
+
+Guard = Callable[[PoC], list[Missing]]
+
+
+def _field_url(poc: PoC, field: str) -> str:
+    return reverse("pocs:detail", args=[poc.pk]) + f"#field-{field}"
+
+
+def kickoff_people_and_dates(poc: PoC) -> list[Missing]:
+    missing = []
+    for field, label in (
+        ("lead", "a PoC lead"),
+        ("production_owner", "a named production owner"),
+        ("decision_maker", "a named decision-maker"),
+    ):
+        if getattr(poc, f"{field}_id") is None:
+            missing.append(Missing(f"{field}_missing", f"Name {label}.", _field_url(poc, field)))
+    if not poc.timebox_weeks:
+        missing.append(Missing("timebox_missing", "Set the timebox in weeks.", _field_url(poc, "timebox_weeks")))
+    elif poc.timebox_weeks > LONG_TIMEBOX_WEEKS and not poc.timebox_justification.strip():
+        missing.append(
+            Missing(
+                "timebox_justification_missing",
+                f"A timebox of {poc.timebox_weeks} weeks is over {LONG_TIMEBOX_WEEKS}: write why it needs to be.",
+                _field_url(poc, "timebox_justification"),
+            )
+        )
+    if not poc.decision_due_date:
+        missing.append(
+            Missing("decision_due_date_missing", "Set the decision due date.", _field_url(poc, "decision_due_date"))
+        )
+    return missing
+
+
+# (from, to) -> guards. A move not in this table does not exist.
+TRANSITIONS: dict[tuple[str, str], list[Guard]] = {
+    (Stage.DRAFT, Stage.KICKOFF): [],
+    (Stage.KICKOFF, Stage.DRAFT): [],
+    (Stage.KICKOFF, Stage.RUNNING): [kickoff_people_and_dates],
+    (Stage.RUNNING, Stage.KICKOFF): [],
+    (Stage.RUNNING, Stage.EVALUATING): [],
+    (Stage.EVALUATING, Stage.RUNNING): [],
+    (Stage.EVALUATING, Stage.AWAITING_DECISION): [],
+    (Stage.AWAITING_DECISION, Stage.EVALUATING): [],
+}
+
+
+def register_guard(source: str, target: str, guard: Guard) -> None:
+    guards = TRANSITIONS[(source, target)]
+    if guard not in guards:
+        guards.append(guard)
+
+
+def next_stages(stage: str) -> list[str]:
+    return [target for (source, target) in TRANSITIONS if source == stage]
+
+
+def missing_for(poc: PoC, target: str) -> list[Missing]:
+    """Every unmet condition for moving ``poc`` to ``target`` (empty: the move may happen)."""
+    missing: list[Missing] = []
+    for guard in TRANSITIONS.get((poc.stage, target), []):
+        missing.extend(guard(poc))
+    return missing
+
+
+def is_move(source: str, target: str) -> bool:
+    return (source, target) in TRANSITIONS

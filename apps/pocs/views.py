@@ -1,0 +1,258 @@
+"""PoC pages. One view per page; HTMX requests get the named partial of the same template."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from apps.audit.selectors import activity_for_poc
+from apps.core.errors import ConflictError, ServiceError, TransitionRefused
+from apps.core.models import Job
+from apps.pocs import access, selectors, services
+from apps.pocs.forms import FIELD_LABELS, MemberAddForm, PoCCreateForm, field_form_class
+from apps.pocs.models import Membership
+
+OVERVIEW_FIELDS = [
+    "name", "description", "business_unit", "sponsor", "lead", "production_owner",
+    "production_owner_budget_line", "decision_maker", "kickoff_date", "timebox_weeks",
+    "timebox_justification", "decision_due_date", "data_sensitivity",
+]
+
+
+def _poc_context(request, poc, tab: str) -> dict:
+    return {
+        "poc": poc,
+        "tab": tab,
+        "can_edit": access.allowed(poc, request.user, access.EDIT),
+        "can_manage": access.allowed(poc, request.user, access.MANAGE),
+    }
+
+
+def _field_context(poc, field, *, form=None, editing=False, conflict=None, can_edit=False):
+    value = getattr(poc, field)
+    display = value
+    if hasattr(poc, f"get_{field}_display"):
+        display = getattr(poc, f"get_{field}_display")()
+    return {
+        "poc": poc,
+        "field": field,
+        "label": FIELD_LABELS[field],
+        "value": display,
+        "form": form,
+        "editing": editing,
+        "conflict": conflict,
+        "can_edit_field": can_edit,
+    }
+
+
+def _can_edit_field(poc, user, field) -> bool:
+    action = access.MANAGE if field in services.PEOPLE_FIELDS else access.EDIT
+    return poc.stage != "decided" and access.allowed(poc, user, action)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def poc_list(request):
+    form = PoCCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            poc = services.poc_create(
+                user=request.user,
+                name=form.cleaned_data.pop("name"),
+                **{k: v for k, v in form.cleaned_data.items() if v not in (None, "")},
+            )
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"Created “{poc.name}”. Name its people and set its dates next.")
+            return redirect(poc)
+    pocs = selectors.pocs_for_user(request.user)
+    status = 400 if form.errors else 200
+    return render(request, "pocs/poc_list.html", {"pocs": pocs, "form": form}, status=status)
+
+
+@login_required
+@require_GET
+def poc_detail(request, pk):
+    poc = access.get_poc_for_user(
+        request.user, pk, queryset=selectors.pocs_for_user(request.user).select_related("created_by")
+    )
+    context = _poc_context(request, poc, "overview")
+    context["fields"] = [
+        _field_context(poc, f, can_edit=_can_edit_field(poc, request.user, f)) for f in OVERVIEW_FIELDS
+    ]
+    context["moves"] = selectors.stage_moves(poc)
+    context["latest_summary"] = Job.objects.filter(poc=poc, kind="poc.summary").first()
+    if request.htmx and request.htmx.target == "stage-panel":
+        return render(request, "pocs/poc_detail.html#stage-panel", context)
+    return render(request, "pocs/poc_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def poc_field(request, pk, field):
+    """Inline editing of one PoC field: GET shows the form, POST saves it."""
+    if field not in OVERVIEW_FIELDS:
+        raise Http404("No such field")
+    poc = access.get_poc_for_user(request.user, pk)
+    can_edit = _can_edit_field(poc, request.user, field)
+    form_class = field_form_class(field)
+    template = "pocs/poc_detail.html#field" if request.htmx else "pocs/poc_field_page.html"
+    if request.method == "GET":
+        if request.GET.get("cancel") or not can_edit:
+            if not can_edit and not request.GET.get("cancel"):
+                raise PermissionDenied("You can read this PoC but not change it.")
+            return render(request, template, _field_context(poc, field, can_edit=can_edit))
+        form = form_class(instance=poc, initial={"version": poc.version})
+        ctx = _field_context(poc, field, form=form, editing=True, can_edit=can_edit)
+        return render(request, template, ctx)
+
+    if not can_edit:
+        raise PermissionDenied("You can read this PoC but not change it.")
+    form = form_class(request.POST, instance=poc)
+    status = 200
+    conflict = None
+    if form.is_valid():
+        try:
+            poc = services.poc_update(
+                poc=poc, user=request.user, changes={field: form.cleaned_data[field]},
+                version=form.cleaned_data["version"],
+            )
+        except ConflictError as exc:
+            poc.refresh_from_db()
+            conflict = {"message": exc.message, "current": _field_context(poc, field)["value"]}
+            # Keep what the user typed; arm the form with the version they have now seen.
+            data = request.POST.copy()
+            data["version"] = poc.version
+            form = form_class(data, instance=poc)
+            status = 409
+        except ServiceError as exc:
+            for name, errors in (exc.errors or {"__all__": [exc.message]}).items():
+                form.add_error(name if name in form.fields else None, errors)
+            status = 400
+        else:
+            if request.htmx:
+                response = render(request, template, _field_context(poc, field, can_edit=can_edit))
+                response["HX-Trigger"] = "poc-changed"
+                return response
+            messages.success(request, f"Saved {FIELD_LABELS[field].lower()}.")
+            return redirect(poc)
+    else:
+        status = 400
+    ctx = _field_context(poc, field, form=form, editing=True, conflict=conflict, can_edit=can_edit)
+    # htmx swaps only 2xx answers; the form with its message replaces the field either way.
+    return render(request, template, ctx, status=200 if request.htmx else status)
+
+
+@login_required
+@require_POST
+def poc_transition(request, pk):
+    poc = access.get_poc_for_user(request.user, pk, action=access.MANAGE)
+    target = request.POST.get("to", "")
+    refused = None
+    try:
+        poc = services.poc_transition(poc=poc, user=request.user, to=target)
+    except TransitionRefused as exc:
+        refused = {"message": exc.message, "missing": exc.missing}
+    except ServiceError as exc:
+        refused = {"message": exc.message, "missing": []}
+    if request.htmx:
+        context = _poc_context(request, poc, "overview")
+        context["moves"] = selectors.stage_moves(poc)
+        context["refused"] = refused
+        response = render(request, "pocs/poc_detail.html#stage-panel", context)
+        if not refused:
+            response["HX-Trigger"] = "poc-changed"
+        return response
+    if refused:
+        messages.error(request, refused["message"])
+    else:
+        messages.success(request, f"Moved to {poc.get_stage_display()}.")
+    return redirect(poc)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def poc_people(request, pk):
+    poc = access.get_poc_for_user(request.user, pk, queryset=selectors.pocs_for_user(request.user))
+    form = MemberAddForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        access.check(poc, request.user, access.MANAGE)
+        if form.is_valid():
+            try:
+                services.membership_add(
+                    poc=poc, user=request.user, member=form.cleaned_data["user"], role=form.cleaned_data["role"]
+                )
+            except ServiceError as exc:
+                form.add_error("email", exc.message)
+            else:
+                messages.success(request, f"Added {form.cleaned_data['user']} as {form.cleaned_data['role']}.")
+                return redirect("pocs:people", pk=poc.pk)
+        status = 400
+    context = _poc_context(request, poc, "people")
+    context.update(people=selectors.people_on_poc(poc), form=form, role_labels=selectors.ROLE_LABELS)
+    return render(request, "pocs/poc_people.html", context, status=status)
+
+
+@login_required
+@require_POST
+def poc_member_change(request, pk, membership_id):
+    poc = access.get_poc_for_user(request.user, pk)
+    membership = get_object_or_404(Membership, poc=poc, pk=membership_id)
+    access.check(poc, request.user, access.MANAGE)
+    try:
+        if request.POST.get("action") == "remove":
+            services.membership_remove(membership=membership, user=request.user)
+            messages.success(request, f"Removed {membership.user} from the PoC.")
+        else:
+            services.membership_update(membership=membership, user=request.user, role=request.POST.get("role", ""))
+            messages.success(request, f"{membership.user} is now {membership.get_role_display().lower()}.")
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    return redirect("pocs:people", pk=poc.pk)
+
+
+@login_required
+@require_GET
+def poc_activity(request, pk):
+    poc = access.get_poc_for_user(request.user, pk)
+    context = _poc_context(request, poc, "activity")
+    context["events"] = activity_for_poc(poc.pk)
+    return render(request, "pocs/poc_activity.html", context)
+
+
+@login_required
+@require_POST
+def poc_summary(request, pk):
+    poc = access.get_poc_for_user(request.user, pk)
+    job = services.poc_summary_request(poc=poc, user=request.user)
+    if request.htmx:
+        job.refresh_from_db()
+        return render(request, "pocs/job_status.html", {"poc": poc, "job": job})
+    return redirect(poc)
+
+
+@login_required
+@require_GET
+def poc_job(request, pk, job_id):
+    poc = access.get_poc_for_user(request.user, pk)
+    job = get_object_or_404(Job, poc=poc, pk=job_id)
+    response = render(request, "pocs/job_status.html", {"poc": poc, "job": job})
+    if job.is_final and request.htmx:
+        response["HX-Trigger"] = "job-finished"
+    return response
+
+
+def home(request):
+    if request.user.is_authenticated:
+        return redirect("pocs:list")
+    return redirect("accounts:login")
+
+
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")

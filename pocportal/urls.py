@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from apps.pocs import views as poc_views
+
+admin.site.site_header = "PoC Portal administration"
+admin.site.site_title = "PoC Portal admin"
+
+urlpatterns = [
+    path("", poc_views.home, name="home"),
+    path("healthz", poc_views.healthz, name="healthz"),
+    path("accounts/", include("apps.accounts.urls")),
+    path("pocs/", include("apps.pocs.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("pocportal.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]
