@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -80,7 +81,13 @@ class PoC(models.Model):
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.DRAFT)
     stage_changed_at = models.DateTimeField(default=timezone.now)
     kickoff_date = models.DateField(null=True, blank=True)
-    timebox_weeks = models.PositiveSmallIntegerField(null=True, blank=True, default=DEFAULT_TIMEBOX_WEEKS)
+    timebox_weeks = models.PositiveSmallIntegerField(
+        null=True, blank=True, default=DEFAULT_TIMEBOX_WEEKS,
+        validators=[
+            MinValueValidator(1, "The timebox is at least 1 week."),
+            MaxValueValidator(52, "The timebox is at most 52 weeks."),
+        ],
+    )
     timebox_justification = models.TextField(
         blank=True, help_text=f"Required when the timebox is over {LONG_TIMEBOX_WEEKS} weeks"
     )
@@ -105,6 +112,7 @@ class PoC(models.Model):
             models.CheckConstraint(
                 condition=Q(timebox_weeks__isnull=True) | Q(timebox_weeks__gte=1) & Q(timebox_weeks__lte=52),
                 name="poc_timebox_between_1_and_52_weeks",
+                violation_error_message="The timebox must be between 1 and 52 weeks.",
             ),
         ]
 

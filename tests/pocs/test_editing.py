@@ -1,0 +1,133 @@
+"""Editing PoC fields: inline over HTMX, validated, and safe against stale writes."""
+
+import pytest
+from django.urls import reverse
+
+from apps.core.errors import ConflictError, ValidationFailed
+from apps.pocs import services
+
+pytestmark = pytest.mark.django_db
+
+
+def test_inline_edit_returns_the_field_fragment_and_announces_the_change(client_for, poc, people):
+    client = client_for(people["lead"])
+    form = client.get(reverse("pocs:field", args=[poc.pk, "sponsor"]), HTTP_HX_REQUEST="true")
+    assert 'name="version"' in form.content.decode()
+    assert "<html" not in form.content.decode()
+    response = client.post(
+        reverse("pocs:field", args=[poc.pk, "sponsor"]),
+        {"sponsor": "Dana Director", "version": poc.version},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert "Dana Director" in response.content.decode()
+    assert response["HX-Trigger"] == "poc-changed"
+    poc.refresh_from_db()
+    assert poc.sponsor == "Dana Director"
+    assert poc.version == 2
+
+
+def test_plain_form_post_works_without_javascript(client_for, poc, people):
+    client = client_for(people["contributor"])
+    response = client.post(
+        reverse("pocs:field", args=[poc.pk, "timebox_weeks"]), {"timebox_weeks": 7, "version": poc.version}
+    )
+    assert response.status_code == 302
+    poc.refresh_from_db()
+    assert poc.timebox_weeks == 7
+
+
+def test_a_stale_edit_is_refused_with_the_current_value_and_keeps_the_users_text(client_for, poc, people):
+    services.poc_update(poc=poc, user=people["lead"], changes={"sponsor": "Current Sponsor"}, version=poc.version)
+    client = client_for(people["contributor"])
+    response = client.post(
+        reverse("pocs:field", args=[poc.pk, "sponsor"]),
+        {"sponsor": "My Stale Sponsor", "version": 1},
+        HTTP_HX_REQUEST="true",
+    )
+    body = response.content.decode()
+    assert "Someone else changed this PoC" in body
+    assert "Current Sponsor" in body
+    assert 'value="My Stale Sponsor"' in body
+    assert 'name="version" value="2"' in body
+    poc.refresh_from_db()
+    assert poc.sponsor == "Current Sponsor"
+    # Saving again with the version now shown succeeds: nothing typed was lost.
+    response = client.post(
+        reverse("pocs:field", args=[poc.pk, "sponsor"]),
+        {"sponsor": "My Stale Sponsor", "version": 2},
+        HTTP_HX_REQUEST="true",
+    )
+    poc.refresh_from_db()
+    assert poc.sponsor == "My Stale Sponsor"
+
+
+def test_stale_plain_post_answers_409(client_for, poc, people):
+    services.poc_update(poc=poc, user=people["lead"], changes={"sponsor": "A"}, version=poc.version)
+    response = client_for(people["lead"]).post(
+        reverse("pocs:field", args=[poc.pk, "sponsor"]), {"sponsor": "B", "version": 1}
+    )
+    assert response.status_code == 409
+
+
+def test_service_refuses_a_stale_version_and_writes_nothing(poc, people):
+    with pytest.raises(ConflictError) as conflict:
+        services.poc_update(poc=poc, user=people["lead"], changes={"name": "New"}, version=poc.version + 5)
+    assert conflict.value.current == {"name": poc.name}
+    poc.refresh_from_db()
+    assert poc.name != "New"
+
+
+def test_invalid_values_name_the_field(poc, people):
+    with pytest.raises(ValidationFailed) as failed:
+        services.poc_update(poc=poc, user=people["lead"], changes={"timebox_weeks": 80}, version=poc.version)
+    assert "timebox_weeks" in failed.value.errors
+    with pytest.raises(ValidationFailed) as failed:
+        services.poc_update(poc=poc, user=people["lead"], changes={"name": "  "}, version=poc.version)
+    assert "name" in failed.value.errors
+
+
+def test_unknown_fields_are_refused(poc, people):
+    with pytest.raises(ValidationFailed, match="stage"):
+        services.poc_update(poc=poc, user=people["lead"], changes={"stage": "decided"}, version=poc.version)
+
+
+def test_lead_adds_and_removes_a_member(client_for, poc, people):
+    from tests.factories import UserFactory
+
+    newcomer = UserFactory(email="newcomer@team.test")
+    client = client_for(people["lead"])
+    response = client.post(reverse("pocs:people", args=[poc.pk]), {"email": "newcomer@team.test", "role": "viewer"})
+    assert response.status_code == 302
+    membership = poc.memberships.get(user=newcomer)
+    assert membership.role == "viewer"
+    client.post(reverse("pocs:member-change", args=[poc.pk, membership.pk]), {"action": "remove"})
+    assert not poc.memberships.filter(user=newcomer).exists()
+
+
+def test_adding_an_unknown_email_says_so(client_for, poc, people):
+    response = client_for(people["lead"]).post(
+        reverse("pocs:people", args=[poc.pk]), {"email": "nobody@nowhere.test", "role": "viewer"}
+    )
+    assert response.status_code == 400
+    assert "No active account uses nobody@nowhere.test" in response.content.decode()
+
+
+def test_creating_a_poc_from_my_pocs(client_for, people):
+    client = client_for(people["outsider"])
+    response = client.post(reverse("pocs:list"), {"name": "Fraud signal PoC", "timebox_weeks": 6,
+                                                   "data_sensitivity": "internal"})
+    assert response.status_code == 302
+    detail = client.get(response["Location"])
+    assert "Fraud signal PoC" in detail.content.decode()
+
+
+def test_poc_pages_answer_in_a_fixed_number_of_queries(client_for, poc, people, django_assert_max_num_queries):
+    client = client_for(people["lead"])
+    client.get(reverse("pocs:detail", args=[poc.pk]))
+    with django_assert_max_num_queries(20):
+        client.get(reverse("pocs:detail", args=[poc.pk]))
+    with django_assert_max_num_queries(12):
+        client.get(reverse("pocs:list"))
+    with django_assert_max_num_queries(12):
+        client.get(reverse("pocs:activity", args=[poc.pk]))
