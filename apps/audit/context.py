@@ -51,7 +51,20 @@ def set_transaction_actor(user, context: dict | None = None) -> None:
 
 @contextmanager
 def audited(user, context: dict | None = None):
-    """An atomic block whose changes are recorded as made by ``user``."""
+    """An atomic block whose changes are recorded as made by ``user``.
+
+    The previous actor is restored on the way out, so a service called inside a larger
+    transaction does not lend its actor to whatever that transaction writes next.
+    """
     with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting(%s, true), current_setting(%s, true)",
+                           [ACTOR_SETTING, CONTEXT_SETTING])
+            previous_actor, previous_context = cursor.fetchone()
         set_transaction_actor(user, context)
         yield
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config(%s, %s, true), set_config(%s, %s, true)",
+                [ACTOR_SETTING, previous_actor or "", CONTEXT_SETTING, previous_context or ""],
+            )
