@@ -189,7 +189,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = True
-WHITENOISE_AUTOREFRESH = DEBUG
+# Without collectstatic (development, tests) files are found on each request instead of at start-up.
+WHITENOISE_AUTOREFRESH = DEBUG or not STATIC_ROOT.exists()
 # Uploads live in the data folder, outside the web root; they are served only through views
 # that check access. MEDIA_URL is deliberately not routed.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "uploads")))
