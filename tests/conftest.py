@@ -4,7 +4,6 @@ from rest_framework.test import APIClient
 from tests.factories import make_team
 
 
-
 @pytest.fixture
 def team(db):
     """A PoC with a lead, contributor, viewer, production owner, decision-maker, and an outsider."""

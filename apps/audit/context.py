@@ -58,8 +58,9 @@ def audited(user, context: dict | None = None):
     """
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute("SELECT current_setting(%s, true), current_setting(%s, true)",
-                           [ACTOR_SETTING, CONTEXT_SETTING])
+            cursor.execute(
+                "SELECT current_setting(%s, true), current_setting(%s, true)", [ACTOR_SETTING, CONTEXT_SETTING]
+            )
             previous_actor, previous_context = cursor.fetchone()
         set_transaction_actor(user, context)
         yield

@@ -31,7 +31,11 @@ class AuditEvent(models.Model):
     new_data = models.JSONField(null=True, blank=True)
     changed_fields = ArrayField(models.CharField(max_length=63), default=list, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     context = models.JSONField(default=dict, blank=True)

@@ -12,7 +12,15 @@ from apps.audit.models import AuditEvent
 # Columns that change with every write and tell a reader nothing.
 NOISE = {"id", "version", "updated_at", "created_at", "stage_changed_at"}
 TABLE_LABELS = {"pocs_poc": "PoC", "pocs_membership": "membership"}
-USER_COLUMNS = {"lead_id", "production_owner_id", "decision_maker_id", "user_id", "created_by_id", "added_by_id", "owner_id"}
+USER_COLUMNS = {
+    "lead_id",
+    "production_owner_id",
+    "decision_maker_id",
+    "user_id",
+    "created_by_id",
+    "added_by_id",
+    "owner_id",
+}
 
 
 @dataclass

@@ -51,7 +51,7 @@ def verify_chain(batch_size: int = 2000) -> ChainReport:
             cursor.execute(
                 f"""SELECT id, prev_hash, table_name, row_pk, poc_id, op, old_data::text, new_data::text,
                            changed_fields, actor_id, context::text, occurred_at, hash
-                      FROM {EVENT_TABLE} WHERE id > %s ORDER BY id LIMIT %s""",
+                      FROM {EVENT_TABLE} WHERE id > %s ORDER BY id LIMIT %s""",  # noqa: S608 (constant table name)
                 [last_id, batch_size],
             )
             rows = cursor.fetchall()

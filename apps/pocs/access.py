@@ -58,8 +58,9 @@ def check(poc: PoC, user, action: str) -> None:
     """Raise PermissionDenied unless ``user`` may do ``action`` on a PoC they can see."""
     if not allowed(poc, user, action):
         raise PermissionDenied(
-            "You can read this PoC but not change it." if action == EDIT else
-            "Only the PoC's lead or an administrator can do this."
+            "You can read this PoC but not change it."
+            if action == EDIT
+            else "Only the PoC's lead or an administrator can do this."
         )
 
 

@@ -68,21 +68,31 @@ class PoC(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="led_pocs"
     )
     production_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="owned_pocs",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_pocs",
         help_text="The person who will run the system in production",
     )
     production_owner_budget_line = models.CharField(
         max_length=200, blank=True, help_text="The budget line that pays for ongoing operations"
     )
     decision_maker = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="decided_pocs",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="decided_pocs",
         help_text="The executive who signs the go/no-go",
     )
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.DRAFT)
     stage_changed_at = models.DateTimeField(default=timezone.now)
     kickoff_date = models.DateField(null=True, blank=True)
     timebox_weeks = models.PositiveSmallIntegerField(
-        null=True, blank=True, default=DEFAULT_TIMEBOX_WEEKS,
+        null=True,
+        blank=True,
+        default=DEFAULT_TIMEBOX_WEEKS,
         validators=[
             MinValueValidator(1, "The timebox is at least 1 week."),
             MaxValueValidator(52, "The timebox is at most 52 weeks."),
@@ -139,9 +149,7 @@ class PoC(models.Model):
     @property
     def is_decision_overdue(self) -> bool:
         return bool(
-            self.decision_due_date
-            and self.stage != Stage.DECIDED
-            and self.decision_due_date < timezone.localdate()
+            self.decision_due_date and self.stage != Stage.DECIDED and self.decision_due_date < timezone.localdate()
         )
 
 
@@ -159,9 +167,7 @@ class Membership(models.Model):
     poc = models.ForeignKey(PoC, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices)
-    added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -107,7 +107,9 @@ def poc_transition(*, poc: PoC, user: User, to: str) -> PoC:
     """Move the PoC to stage ``to`` if the move exists and every guard holds."""
     access.check(poc, user, access.MANAGE)
     if to not in Stage.values:
-        raise ValidationFailed(f"'{to}' is not a stage. Stages: {', '.join(Stage.values)}.", errors={"to": ["Unknown stage."]})
+        raise ValidationFailed(
+            f"'{to}' is not a stage. Stages: {', '.join(Stage.values)}.", errors={"to": ["Unknown stage."]}
+        )
     with audited(user):
         current = PoC.objects.select_for_update().get(pk=poc.pk)
         if not stages.is_move(current.stage, to):

@@ -17,9 +17,19 @@ from apps.pocs.forms import FIELD_LABELS, MemberAddForm, PoCCreateForm, field_fo
 from apps.pocs.models import Membership
 
 OVERVIEW_FIELDS = [
-    "name", "description", "business_unit", "sponsor", "lead", "production_owner",
-    "production_owner_budget_line", "decision_maker", "kickoff_date", "timebox_weeks",
-    "timebox_justification", "decision_due_date", "data_sensitivity",
+    "name",
+    "description",
+    "business_unit",
+    "sponsor",
+    "lead",
+    "production_owner",
+    "production_owner_budget_line",
+    "decision_maker",
+    "kickoff_date",
+    "timebox_weeks",
+    "timebox_justification",
+    "decision_due_date",
+    "data_sensitivity",
 ]
 
 
@@ -119,7 +129,9 @@ def poc_field(request, pk, field):
     if form.is_valid():
         try:
             poc = services.poc_update(
-                poc=poc, user=request.user, changes={field: form.cleaned_data[field]},
+                poc=poc,
+                user=request.user,
+                changes={field: form.cleaned_data[field]},
                 version=form.cleaned_data["version"],
             )
         except ConflictError as exc:

@@ -12,8 +12,9 @@ BASE = "/api/v1"
 
 def test_token_for_email_and_password(client):
     user = UserFactory(email="api@example.test")
-    response = client.post(f"{BASE}/auth/token/", {"email": "API@example.test", "password": PASSWORD},
-                           content_type="application/json")
+    response = client.post(
+        f"{BASE}/auth/token/", {"email": "API@example.test", "password": PASSWORD}, content_type="application/json"
+    )
     assert response.status_code == 200
     token = response.json()["token"]
     me = client.get(f"{BASE}/users/me/", HTTP_AUTHORIZATION=f"Token {token}")
@@ -23,8 +24,9 @@ def test_token_for_email_and_password(client):
 
 def test_wrong_password_gets_no_token(client):
     UserFactory(email="api2@example.test")
-    response = client.post(f"{BASE}/auth/token/", {"email": "api2@example.test", "password": "wrong"},
-                           content_type="application/json")
+    response = client.post(
+        f"{BASE}/auth/token/", {"email": "api2@example.test", "password": "wrong"}, content_type="application/json"
+    )
     assert response.status_code == 400
     assert "token" not in response.json()
 
@@ -51,13 +53,16 @@ def test_outsider_gets_404_on_writes(api_for, poc, people):
     api = api_for(people["outsider"])
     assert api.patch(f"{BASE}/pocs/{poc.pk}/", {"name": "x", "version": 1}, format="json").status_code == 404
     assert api.post(f"{BASE}/pocs/{poc.pk}/transition/", {"to": "kickoff"}, format="json").status_code == 404
-    assert api.post(f"{BASE}/pocs/{poc.pk}/members/", {"user": people["outsider"].pk, "role": "viewer"},
-                    format="json").status_code == 404
+    assert (
+        api.post(
+            f"{BASE}/pocs/{poc.pk}/members/", {"user": people["outsider"].pk, "role": "viewer"}, format="json"
+        ).status_code
+        == 404
+    )
 
 
 def test_create_makes_the_caller_lead(api_for, people):
-    response = api_for(people["outsider"]).post(f"{BASE}/pocs/", {"name": "API PoC", "timebox_weeks": 6},
-                                                format="json")
+    response = api_for(people["outsider"]).post(f"{BASE}/pocs/", {"name": "API PoC", "timebox_weeks": 6}, format="json")
     assert response.status_code == 201
     body = response.json()
     assert body["lead"] == people["outsider"].pk
@@ -87,8 +92,7 @@ def test_update_needs_the_version_and_refuses_a_stale_one(api_for, poc, people):
 
 
 def test_viewer_gets_403_on_update(api_for, poc, people):
-    response = api_for(people["viewer"]).patch(f"{BASE}/pocs/{poc.pk}/", {"sponsor": "x", "version": 1},
-                                               format="json")
+    response = api_for(people["viewer"]).patch(f"{BASE}/pocs/{poc.pk}/", {"sponsor": "x", "version": 1}, format="json")
     assert response.status_code == 403
 
 
@@ -118,8 +122,7 @@ def test_members_list_add_change_remove(api_for, poc, people):
     assert roles["lead@team.test"] == ["lead"]
     assert roles["viewer@team.test"] == ["viewer"]
     newcomer = UserFactory(email="new@team.test")
-    added = api.post(f"{BASE}/pocs/{poc.pk}/members/", {"email": "new@team.test", "role": "contributor"},
-                     format="json")
+    added = api.post(f"{BASE}/pocs/{poc.pk}/members/", {"email": "new@team.test", "role": "contributor"}, format="json")
     assert added.status_code == 201
     membership_id = added.json()["id"]
     again = api.post(f"{BASE}/pocs/{poc.pk}/members/", {"user": newcomer.pk, "role": "viewer"}, format="json")
@@ -153,13 +156,16 @@ def test_token_requests_need_no_csrf_but_session_writes_do(poc, people):
 
     token = Token.objects.create(user=people["lead"])
     api = APIClient(enforce_csrf_checks=True)
-    response = api.patch(f"{BASE}/pocs/{poc.pk}/", {"sponsor": "T", "version": poc.version}, format="json",
-                         HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = api.patch(
+        f"{BASE}/pocs/{poc.pk}/",
+        {"sponsor": "T", "version": poc.version},
+        format="json",
+        HTTP_AUTHORIZATION=f"Token {token.key}",
+    )
     assert response.status_code == 200
     session_api = APIClient(enforce_csrf_checks=True)
     session_api.force_login(people["lead"])
-    response = session_api.patch(f"{BASE}/pocs/{poc.pk}/", {"sponsor": "S", "version": poc.version + 1},
-                                 format="json")
+    response = session_api.patch(f"{BASE}/pocs/{poc.pk}/", {"sponsor": "S", "version": poc.version + 1}, format="json")
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"]
 

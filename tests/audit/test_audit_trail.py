@@ -54,7 +54,8 @@ def test_deleting_a_membership_is_recorded_against_the_poc(poc, people):
 
 def test_request_context_is_recorded_for_page_edits(client_for, poc, people):
     client_for(people["lead"]).post(
-        reverse("pocs:field", args=[poc.pk, "sponsor"]), {"sponsor": "Via page", "version": poc.version},
+        reverse("pocs:field", args=[poc.pk, "sponsor"]),
+        {"sponsor": "Via page", "version": poc.version},
         HTTP_USER_AGENT="pytest-browser",
     )
     event = events_for(poc).last()
@@ -73,10 +74,13 @@ def test_password_hashes_never_enter_the_trail(people):
         assert "password" not in (event.old_data or {})
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE audit_auditevent SET actor_id = NULL WHERE id = %s",
-    "DELETE FROM audit_auditevent WHERE id = %s",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_auditevent SET actor_id = NULL WHERE id = %s",
+        "DELETE FROM audit_auditevent WHERE id = %s",
+    ],
+)
 def test_the_database_refuses_to_change_audit_rows(poc, statement):
     event = events_for(poc).last()
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
@@ -134,7 +138,8 @@ def test_activity_page_shows_who_changed_what_from_what_to_what(client_for, poc,
     assert "Lead</strong> changed PoC" in page
     assert "sponsor" in page and "Dana Director" in page
     # A named person is shown by name, not by id.
-    services.poc_update(poc=poc, user=people["lead"], changes={"decision_maker": people["admin"]},
-                        version=poc.version + 1)
+    services.poc_update(
+        poc=poc, user=people["lead"], changes={"decision_maker": people["admin"]}, version=poc.version + 1
+    )
     page = client_for(people["viewer"]).get(reverse("pocs:activity", args=[poc.pk])).content.decode()
     assert "<del>Decision Maker</del>" in page

@@ -20,10 +20,19 @@ def test_outsider_does_not_see_the_poc(poc, people):
     assert not PoC.objects.visible_to(people["outsider"]).filter(pk=poc.pk).exists()
 
 
-@pytest.mark.parametrize("role,editable", [
-    ("lead", True), ("contributor", True), ("admin", True), ("viewer", False),
-    ("production_owner", False), ("decision_maker", False), ("portfolio", False), ("outsider", False),
-])
+@pytest.mark.parametrize(
+    "role,editable",
+    [
+        ("lead", True),
+        ("contributor", True),
+        ("admin", True),
+        ("viewer", False),
+        ("production_owner", False),
+        ("decision_maker", False),
+        ("portfolio", False),
+        ("outsider", False),
+    ],
+)
 def test_only_lead_contributors_and_admins_may_edit(role, editable, poc, people):
     assert PoC.objects.editable_by(people[role]).filter(pk=poc.pk).exists() is editable
 

@@ -115,8 +115,9 @@ def test_adding_an_unknown_email_says_so(client_for, poc, people):
 
 def test_creating_a_poc_from_my_pocs(client_for, people):
     client = client_for(people["outsider"])
-    response = client.post(reverse("pocs:list"), {"name": "Fraud signal PoC", "timebox_weeks": 6,
-                                                   "data_sensitivity": "internal"})
+    response = client.post(
+        reverse("pocs:list"), {"name": "Fraud signal PoC", "timebox_weeks": 6, "data_sensitivity": "internal"}
+    )
     assert response.status_code == 302
     detail = client.get(response["Location"])
     assert "Fraud signal PoC" in detail.content.decode()

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 
 def ready_for_running(poc, user):
     return services.poc_update(
-        poc=poc, user=user, version=poc.version,
+        poc=poc,
+        user=user,
+        version=poc.version,
         changes={"timebox_weeks": 6, "decision_due_date": datetime.date(2027, 3, 1)},
     )
 
@@ -38,8 +40,12 @@ def test_kickoff_to_running_names_every_missing_condition(people):
     with pytest.raises(TransitionRefused) as refused:
         services.poc_transition(poc=poc, user=people["lead"], to="running")
     codes = {m["code"] for m in refused.value.missing}
-    assert {"production_owner_missing", "decision_maker_missing", "timebox_missing",
-            "decision_due_date_missing"} <= codes
+    assert {
+        "production_owner_missing",
+        "decision_maker_missing",
+        "timebox_missing",
+        "decision_due_date_missing",
+    } <= codes
     assert all(m["url"].startswith(f"/pocs/{poc.pk}/") for m in refused.value.missing)
     poc.refresh_from_db()
     assert poc.stage == Stage.KICKOFF
@@ -48,7 +54,9 @@ def test_kickoff_to_running_names_every_missing_condition(people):
 def test_a_timebox_over_eight_weeks_needs_a_justification(poc, people):
     poc = services.poc_transition(poc=poc, user=people["lead"], to="kickoff")
     poc = services.poc_update(
-        poc=poc, user=people["lead"], version=poc.version,
+        poc=poc,
+        user=people["lead"],
+        version=poc.version,
         changes={"timebox_weeks": 12, "decision_due_date": datetime.date(2027, 3, 1)},
     )
     with pytest.raises(TransitionRefused) as refused:
@@ -57,7 +65,9 @@ def test_a_timebox_over_eight_weeks_needs_a_justification(poc, people):
         "timebox_justification_missing"
     ]
     poc = services.poc_update(
-        poc=poc, user=people["lead"], version=poc.version,
+        poc=poc,
+        user=people["lead"],
+        version=poc.version,
         changes={"timebox_justification": "Two quarterly data drops fall inside the PoC."},
     )
     # Other apps may add their own kickoff conditions; the timebox one is now gone.

@@ -53,8 +53,6 @@ class TokenView(APIView):
             request._request, email=body.validated_data["email"].lower(), password=body.validated_data["password"]
         )
         if user is None or not user.is_active:
-            return Response(
-                {"detail": "Email or password is wrong."}, status=status.HTTP_400_BAD_REQUEST
-            )
+            return Response({"detail": "Email or password is wrong."}, status=status.HTTP_400_BAD_REQUEST)
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})

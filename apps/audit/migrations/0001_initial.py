@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,25 +15,48 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occurred_at', models.DateTimeField()),
-                ('table_name', models.CharField(max_length=63)),
-                ('row_pk', models.CharField(max_length=64)),
-                ('poc_id', models.BigIntegerField(blank=True, null=True)),
-                ('op', models.CharField(choices=[('INSERT', 'created'), ('UPDATE', 'changed'), ('DELETE', 'deleted')], max_length=6)),
-                ('old_data', models.JSONField(blank=True, null=True)),
-                ('new_data', models.JSONField(blank=True, null=True)),
-                ('changed_fields', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=63), blank=True, default=list, size=None)),
-                ('context', models.JSONField(blank=True, default=dict)),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64, unique=True)),
-                ('actor', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("occurred_at", models.DateTimeField()),
+                ("table_name", models.CharField(max_length=63)),
+                ("row_pk", models.CharField(max_length=64)),
+                ("poc_id", models.BigIntegerField(blank=True, null=True)),
+                (
+                    "op",
+                    models.CharField(
+                        choices=[("INSERT", "created"), ("UPDATE", "changed"), ("DELETE", "deleted")], max_length=6
+                    ),
+                ),
+                ("old_data", models.JSONField(blank=True, null=True)),
+                ("new_data", models.JSONField(blank=True, null=True)),
+                (
+                    "changed_fields",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=63), blank=True, default=list, size=None
+                    ),
+                ),
+                ("context", models.JSONField(blank=True, default=dict)),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64, unique=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
-                'indexes': [models.Index(fields=['poc_id', '-id'], name='audit_event_poc_idx'), models.Index(fields=['table_name', 'row_pk'], name='audit_event_row_idx')],
+                "ordering": ["id"],
+                "indexes": [
+                    models.Index(fields=["poc_id", "-id"], name="audit_event_poc_idx"),
+                    models.Index(fields=["table_name", "row_pk"], name="audit_event_row_idx"),
+                ],
             },
         ),
     ]

@@ -14,7 +14,8 @@ class PoCSerializer(serializers.ModelSerializer):
         queryset=BusinessUnit.objects.all(), allow_null=True, required=False
     )
     version = serializers.IntegerField(
-        required=False, min_value=1,
+        required=False,
+        min_value=1,
         help_text="Required on update: the version you last read. A stale version answers 409.",
     )
     elapsed_weeks = serializers.FloatField(read_only=True, allow_null=True)
@@ -24,10 +25,29 @@ class PoCSerializer(serializers.ModelSerializer):
     class Meta:
         model = PoC
         fields = [
-            "id", "name", "description", "business_unit", "sponsor", "lead", "production_owner",
-            "production_owner_budget_line", "decision_maker", "stage", "stage_changed_at", "kickoff_date",
-            "timebox_weeks", "timebox_justification", "decision_due_date", "data_sensitivity", "version",
-            "elapsed_weeks", "past_timebox", "decision_overdue", "created_by", "created_at", "updated_at",
+            "id",
+            "name",
+            "description",
+            "business_unit",
+            "sponsor",
+            "lead",
+            "production_owner",
+            "production_owner_budget_line",
+            "decision_maker",
+            "stage",
+            "stage_changed_at",
+            "kickoff_date",
+            "timebox_weeks",
+            "timebox_justification",
+            "decision_due_date",
+            "data_sensitivity",
+            "version",
+            "elapsed_weeks",
+            "past_timebox",
+            "decision_overdue",
+            "created_by",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = ["stage", "stage_changed_at", "created_by", "created_at", "updated_at"]
         extra_kwargs = {"timebox_weeks": {"min_value": 1, "max_value": 52}}

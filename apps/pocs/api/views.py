@@ -33,7 +33,10 @@ class PoCScopedMixin:
     partial_update=extend_schema(responses={200: PoCSerializer, 409: ConflictSerializer}),
 )
 class PoCViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
     """PoCs the caller may see. Writes go through the same services as the pages."""

@@ -7,65 +7,170 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PoC',
+            name="PoC",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('sponsor', models.CharField(blank=True, help_text='The executive sponsoring the PoC', max_length=200)),
-                ('production_owner_budget_line', models.CharField(blank=True, help_text='The budget line that pays for ongoing operations', max_length=200)),
-                ('stage', models.CharField(choices=[('draft', 'Draft'), ('kickoff', 'Kickoff'), ('running', 'Running'), ('evaluating', 'Evaluating'), ('awaiting_decision', 'Awaiting decision'), ('decided', 'Decided')], default='draft', max_length=20)),
-                ('stage_changed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('kickoff_date', models.DateField(blank=True, null=True)),
-                ('timebox_weeks', models.PositiveSmallIntegerField(blank=True, default=6, null=True)),
-                ('timebox_justification', models.TextField(blank=True, help_text='Required when the timebox is over 8 weeks')),
-                ('decision_due_date', models.DateField(blank=True, null=True)),
-                ('data_sensitivity', models.CharField(choices=[('public', 'Public'), ('internal', 'Internal'), ('confidential', 'Confidential'), ('on_premises', 'Must stay on-premises')], default='internal', max_length=20)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('business_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='accounts.businessunit')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='created_pocs', to=settings.AUTH_USER_MODEL)),
-                ('decision_maker', models.ForeignKey(blank=True, help_text='The executive who signs the go/no-go', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='decided_pocs', to=settings.AUTH_USER_MODEL)),
-                ('lead', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='led_pocs', to=settings.AUTH_USER_MODEL)),
-                ('production_owner', models.ForeignKey(blank=True, help_text='The person who will run the system in production', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='owned_pocs', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("sponsor", models.CharField(blank=True, help_text="The executive sponsoring the PoC", max_length=200)),
+                (
+                    "production_owner_budget_line",
+                    models.CharField(
+                        blank=True, help_text="The budget line that pays for ongoing operations", max_length=200
+                    ),
+                ),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("kickoff", "Kickoff"),
+                            ("running", "Running"),
+                            ("evaluating", "Evaluating"),
+                            ("awaiting_decision", "Awaiting decision"),
+                            ("decided", "Decided"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("stage_changed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("kickoff_date", models.DateField(blank=True, null=True)),
+                ("timebox_weeks", models.PositiveSmallIntegerField(blank=True, default=6, null=True)),
+                (
+                    "timebox_justification",
+                    models.TextField(blank=True, help_text="Required when the timebox is over 8 weeks"),
+                ),
+                ("decision_due_date", models.DateField(blank=True, null=True)),
+                (
+                    "data_sensitivity",
+                    models.CharField(
+                        choices=[
+                            ("public", "Public"),
+                            ("internal", "Internal"),
+                            ("confidential", "Confidential"),
+                            ("on_premises", "Must stay on-premises"),
+                        ],
+                        default="internal",
+                        max_length=20,
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "business_unit",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to="accounts.businessunit"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="created_pocs",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "decision_maker",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The executive who signs the go/no-go",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="decided_pocs",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "lead",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="led_pocs",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "production_owner",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The person who will run the system in production",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="owned_pocs",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'PoC',
-                'verbose_name_plural': 'PoCs',
-                'ordering': ['-updated_at', '-id'],
+                "verbose_name": "PoC",
+                "verbose_name_plural": "PoCs",
+                "ordering": ["-updated_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('contributor', 'Contributor'), ('viewer', 'Viewer')], max_length=20)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('added_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('poc', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='pocs.poc')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(choices=[("contributor", "Contributor"), ("viewer", "Viewer")], max_length=20),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "poc",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="memberships", to="pocs.poc"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['role', 'user__full_name'],
+                "ordering": ["role", "user__full_name"],
             },
         ),
         migrations.AddConstraint(
-            model_name='poc',
-            constraint=models.CheckConstraint(condition=models.Q(('timebox_weeks__isnull', True), models.Q(('timebox_weeks__gte', 1), ('timebox_weeks__lte', 52)), _connector='OR'), name='poc_timebox_between_1_and_52_weeks'),
+            model_name="poc",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("timebox_weeks__isnull", True),
+                    models.Q(("timebox_weeks__gte", 1), ("timebox_weeks__lte", 52)),
+                    _connector="OR",
+                ),
+                name="poc_timebox_between_1_and_52_weeks",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('poc', 'user'), name='membership_one_per_person'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(fields=("poc", "user"), name="membership_one_per_person"),
         ),
     ]

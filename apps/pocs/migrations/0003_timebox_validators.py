@@ -6,22 +6,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_audit'),
-        ('pocs', '0002_audit'),
+        ("accounts", "0002_audit"),
+        ("pocs", "0002_audit"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='poc',
-            name='timebox_weeks',
-            field=models.PositiveSmallIntegerField(blank=True, default=6, null=True, validators=[django.core.validators.MinValueValidator(1, 'The timebox is at least 1 week.'), django.core.validators.MaxValueValidator(52, 'The timebox is at most 52 weeks.')]),
+            model_name="poc",
+            name="timebox_weeks",
+            field=models.PositiveSmallIntegerField(
+                blank=True,
+                default=6,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(1, "The timebox is at least 1 week."),
+                    django.core.validators.MaxValueValidator(52, "The timebox is at most 52 weeks."),
+                ],
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='poc',
-            name='poc_timebox_between_1_and_52_weeks',
-            constraint=models.CheckConstraint(condition=models.Q(('timebox_weeks__isnull', True), models.Q(('timebox_weeks__gte', 1), ('timebox_weeks__lte', 52)), _connector='OR'), name='poc_timebox_between_1_and_52_weeks', violation_error_message='The timebox must be between 1 and 52 weeks.'),
+            model_name="poc",
+            name="poc_timebox_between_1_and_52_weeks",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("timebox_weeks__isnull", True),
+                    models.Q(("timebox_weeks__gte", 1), ("timebox_weeks__lte", 52)),
+                    _connector="OR",
+                ),
+                name="poc_timebox_between_1_and_52_weeks",
+                violation_error_message="The timebox must be between 1 and 52 weeks.",
+            ),
         ),
     ]

@@ -25,7 +25,12 @@ PEOPLE = [
 POCS = [
     ("Invoice triage assistant", Stage.KICKOFF, 7, "Route incoming supplier invoices to the right approver."),
     ("Support ticket summariser", Stage.RUNNING, 24, "Summarise long support threads for second-line agents."),
-    ("Contract clause extractor", Stage.EVALUATING, 45, "Pull renewal and liability clauses out of supplier contracts."),
+    (
+        "Contract clause extractor",
+        Stage.EVALUATING,
+        45,
+        "Pull renewal and liability clauses out of supplier contracts.",
+    ),
 ]
 
 
@@ -41,8 +46,14 @@ class Command(BaseCommand):
                 user = User.objects.filter(email=email).first()
                 if user is None:
                     user = User.objects.create_user(
-                        email, password, full_name=name, title=title, org_role=role, business_unit=unit,
-                        is_staff=role == User.OrgRole.ADMIN, is_superuser=role == User.OrgRole.ADMIN,
+                        email,
+                        password,
+                        full_name=name,
+                        title=title,
+                        org_role=role,
+                        business_unit=unit,
+                        is_staff=role == User.OrgRole.ADMIN,
+                        is_superuser=role == User.OrgRole.ADMIN,
                     )
                 elif not user.check_password(password):
                     user.set_password(password)
@@ -54,9 +65,17 @@ class Command(BaseCommand):
                 if PoC.objects.filter(name=name).exists():
                     continue
                 poc = services.poc_create(
-                    user=lead, name=name, description=description, business_unit=unit, sponsor="Erin Executive",
-                    lead=lead, production_owner=users["owner"], production_owner_budget_line="OPS-2027-AI-01",
-                    decision_maker=users["exec"], kickoff_date=today - timedelta(days=days_in), timebox_weeks=8,
+                    user=lead,
+                    name=name,
+                    description=description,
+                    business_unit=unit,
+                    sponsor="Erin Executive",
+                    lead=lead,
+                    production_owner=users["owner"],
+                    production_owner_budget_line="OPS-2027-AI-01",
+                    decision_maker=users["exec"],
+                    kickoff_date=today - timedelta(days=days_in),
+                    timebox_weeks=8,
                     decision_due_date=today - timedelta(days=days_in) + timedelta(weeks=9),
                     data_sensitivity="confidential",
                 )
@@ -66,6 +85,6 @@ class Command(BaseCommand):
                 # (still audited) rather than walked through each gate.
                 with audited(lead, {"source": "seed_demo"}):
                     PoC.objects.filter(pk=poc.pk).update(stage=stage)
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in with any of these (password: %s):" % password))
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Sign in with any of these (password: {password}):"))
         for email, name, _title, _role in PEOPLE:
             self.stdout.write(f"  {email:<26} {name}")
