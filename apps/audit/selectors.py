@@ -10,7 +10,7 @@ from apps.accounts.models import User
 from apps.audit.models import AuditEvent
 
 # Columns that change with every write and tell a reader nothing.
-NOISE = {"id", "version", "updated_at", "created_at", "stage_changed_at"}
+NOISE = {"id", "poc_id", "version", "updated_at", "created_at", "stage_changed_at"}
 TABLE_LABELS = {"pocs_poc": "PoC", "pocs_membership": "membership"}
 USER_COLUMNS = {
     "lead_id",

@@ -197,6 +197,6 @@ def poc_summary_request(*, poc: PoC, user: User):
     from apps.core.jobs import job_enqueue
     from apps.pocs.tasks import poc_summary_recompute
 
-    access.check(poc, user, access.VIEW)
+    access.check(poc, user, access.EDIT)
     with transaction.atomic():
         return job_enqueue(kind="poc.summary", task=poc_summary_recompute, poc=poc, user=user)

@@ -241,7 +241,7 @@ def poc_activity(request, pk):
 @login_required
 @require_POST
 def poc_summary(request, pk):
-    poc = access.get_poc_for_user(request.user, pk)
+    poc = access.get_poc_for_user(request.user, pk, action=access.EDIT)
     job = services.poc_summary_request(poc=poc, user=request.user)
     if request.htmx:
         job.refresh_from_db()

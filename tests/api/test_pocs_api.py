@@ -174,3 +174,18 @@ def test_schema_is_served(client):
     response = client.get("/api/schema/")
     assert response.status_code == 200
     assert b"/api/v1/pocs/{id}/transition/" in response.content
+
+
+def test_token_guessing_is_throttled_like_the_login_page(client, settings):
+    UserFactory(email="guessed@example.test")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            f"{BASE}/auth/token/",
+            {"email": "guessed@example.test", "password": "guess"},
+            content_type="application/json",
+        )
+    response = client.post(
+        f"{BASE}/auth/token/", {"email": "guessed@example.test", "password": PASSWORD}, content_type="application/json"
+    )
+    assert response.status_code == 429
+    assert "token" not in response.json()

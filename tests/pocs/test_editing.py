@@ -132,3 +132,24 @@ def test_poc_pages_answer_in_a_fixed_number_of_queries(client_for, poc, people, 
         client.get(reverse("pocs:list"))
     with django_assert_max_num_queries(12):
         client.get(reverse("pocs:activity", args=[poc.pk]))
+
+
+def test_recomputing_the_summary_runs_a_job_and_shows_its_result(
+    client_for, poc, people, django_capture_on_commit_callbacks
+):
+    from apps.core.models import Job
+
+    client = client_for(people["lead"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("pocs:summary", args=[poc.pk]), HTTP_HX_REQUEST="true")
+    job = Job.objects.get(poc=poc, kind="poc.summary")
+    assert job.status == "succeeded"
+    assert job.result["members"] == 2
+    assert job.result["named_people"] == 3
+    fragment = client.get(reverse("pocs:job", args=[poc.pk, job.pk]), HTTP_HX_REQUEST="true").content.decode()
+    assert "Succeeded" in fragment and "hx-trigger" not in fragment
+    assert response.status_code == 200
+
+
+def test_viewer_cannot_start_jobs(client_for, poc, people):
+    assert client_for(people["viewer"]).post(reverse("pocs:summary", args=[poc.pk])).status_code == 403
