@@ -1,12 +1,34 @@
 from django import forms
+from django.contrib.auth import authenticate
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 
 
 class EmailAuthenticationForm(AuthenticationForm):
-    username = forms.EmailField(
-        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
-    )
+    """Sign in with ``email`` and ``password`` (a form posting ``username`` is accepted too)."""
+
+    email = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
+    field_order = ["email", "password"]
+
+    def __init__(self, request=None, *args, **kwargs):
+        data = kwargs.get("data")
+        if data is not None and "email" not in data and "username" in data:
+            data = data.copy()
+            data["email"] = data["username"]
+            kwargs["data"] = data
+        super().__init__(request, *args, **kwargs)
+        del self.fields["username"]
+        self.fields["password"].widget.attrs["autocomplete"] = "current-password"
+
+    def clean(self):
+        email = (self.cleaned_data.get("email") or "").lower()
+        password = self.cleaned_data.get("password")
+        if email and password:
+            self.user_cache = authenticate(self.request, email=email, password=password)
+            if self.user_cache is None:
+                raise forms.ValidationError("Enter a correct email and password.", code="invalid_login")
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
 
 
 class LoginView(auth_views.LoginView):

@@ -21,7 +21,7 @@ def test_sign_in_with_email_and_password_rotates_the_session_key(client):
     session["probe"] = 1
     session.save()
     before = client.session.session_key
-    response = client.post(reverse("accounts:login"), {"username": "signin@example.test", "password": PASSWORD})
+    response = client.post(reverse("accounts:login"), {"email": "signin@example.test", "password": PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == reverse("pocs:list")
     assert client.session.session_key != before
@@ -30,7 +30,7 @@ def test_sign_in_with_email_and_password_rotates_the_session_key(client):
 
 def test_a_wrong_password_is_refused_with_a_message(client):
     UserFactory(email="wrong@example.test")
-    response = client.post(reverse("accounts:login"), {"username": "wrong@example.test", "password": "nope"})
+    response = client.post(reverse("accounts:login"), {"email": "wrong@example.test", "password": "nope"})
     assert response.status_code == 200
     assert "correct email and password" in response.content.decode().lower()
 
@@ -74,3 +74,9 @@ def test_seed_demo_is_idempotent_and_gives_every_role(capsys):
     assert not PoC.objects.visible_to(outsider).exists()
     assert PoC.objects.visible_to(User.objects.get(email="exec@demo.local")).count() == 3
     assert "outsider@demo.local" in capsys.readouterr().out
+
+
+def test_a_form_posting_username_signs_in_too(client):
+    UserFactory(email="legacy@example.test")
+    response = client.post(reverse("accounts:login"), {"username": "legacy@example.test", "password": PASSWORD})
+    assert response.status_code == 302
