@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from apps.accounts.api.views import MeView, TokenView
@@ -19,5 +19,6 @@ urlpatterns = [
     path("pocs/<int:poc_pk>/members/", members, name="poc-members"),
     path("pocs/<int:poc_pk>/members/<int:pk>/", member, name="poc-member"),
     path("pocs/<int:poc_pk>/activity/", activity, name="poc-activity"),
+    path("pocs/<int:poc_pk>/", include("apps.checklists.api.urls")),
     *router.urls,
 ]

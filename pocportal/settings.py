@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.audit",
     "apps.pocs",
+    "apps.checklists",
 ]
 
 MIDDLEWARE = [

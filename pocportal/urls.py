@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", poc_views.healthz, name="healthz"),
     path("accounts/", include("apps.accounts.urls")),
     path("pocs/", include("apps.pocs.urls")),
+    path("pocs/<int:pk>/kickoff/", include("apps.checklists.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("pocportal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,0 +1,56 @@
+"""Who may change what on the kickoff, on top of ``apps.pocs.access``.
+
+Editing follows the PoC's ``edit`` right (lead, contributors, admins). The production owner,
+who otherwise only reads, may also work on the ops handover items (reason 4): the handover is
+theirs to confirm.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+
+from apps.checklists.models import Reason
+from apps.pocs import access
+from apps.pocs.models import Membership, PoC, Stage
+
+OPS_REASONS = frozenset({Reason.OPS_HANDOVER})
+
+
+@dataclass(frozen=True)
+class KickoffRights:
+    edit: bool  # business case, validations, acknowledgements, every item
+    edit_ops_items: bool  # the items of reason 4
+
+    def item(self, reason: int) -> bool:
+        return self.edit or (self.edit_ops_items and reason in OPS_REASONS)
+
+    @property
+    def any(self) -> bool:
+        return self.edit or self.edit_ops_items
+
+
+def rights(poc: PoC, user) -> KickoffRights:
+    """The user's kickoff rights on ``poc``, with at most one membership query."""
+    if poc.stage == Stage.DECIDED:
+        return KickoffRights(edit=False, edit_ops_items=False)
+    if not hasattr(poc, "_membership_cache") and getattr(user, "is_authenticated", False):
+        # access.poc_roles reads this cache before querying; "" records "not a member".
+        role = Membership.objects.filter(poc=poc, user=user).values_list("role", flat=True).first()
+        poc._membership_cache = {user.pk: role or ""}
+    roles = access.poc_roles(poc, user)
+    return KickoffRights(edit=access.allowed(poc, user, access.EDIT), edit_ops_items="production_owner" in roles)
+
+
+def check_edit(poc: PoC, user) -> None:
+    access.check(poc, user, access.EDIT)
+
+
+def check_item(poc: PoC, user, reason: int) -> None:
+    if rights(poc, user).item(reason):
+        return
+    if "production_owner" in access.poc_roles(poc, user):
+        raise PermissionDenied("As production owner you can change the ops handover items only.")
+    access.check(poc, user, access.EDIT)
+    raise PermissionDenied("You cannot change this item.")

@@ -1,0 +1,89 @@
+"""The kickoff page and inline editing of its checklist items."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from apps.checklists import permissions, services
+from apps.checklists.forms import ItemForm
+from apps.checklists.models import ChecklistItem
+from apps.checklists.views.common import (
+    PAGE,
+    item_conflict,
+    item_row,
+    owner_choices,
+    page_context,
+    render_with_risk,
+)
+from apps.core.errors import ConflictError, ServiceError
+from apps.pocs import access
+from apps.pocs import selectors as poc_selectors
+
+
+@login_required
+@require_GET
+def kickoff(request, pk):
+    poc = access.get_poc_for_user(request.user, pk, queryset=poc_selectors.pocs_for_user(request.user))
+    return render(request, PAGE, page_context(request, poc))
+
+
+def get_item(request, pk, item_id):
+    poc = access.get_poc_for_user(request.user, pk)
+    item = get_object_or_404(ChecklistItem.objects.select_related("owner"), poc=poc, pk=item_id)
+    item.poc = poc
+    return poc, item
+
+
+def render_item(request, poc, row, *, status=200, with_risk=False):
+    """The item's partial for htmx (plus out-of-band risk updates), or a page of its own without JS."""
+    ctx = {"poc": poc, "row": row}
+    if request.htmx:
+        html = render_to_string(f"{PAGE}#item", ctx, request=request)
+        if with_risk:
+            html = render_with_risk(request, poc, html, reason=row["item"].reason)
+        # htmx swaps only 2xx answers; the form with its message replaces the item either way.
+        return HttpResponse(html)
+    return render(request, "checklists/item_page.html", ctx, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def kickoff_item(request, pk, item_id):
+    """GET shows one item (its form for those who may edit); POST saves it."""
+    poc, item = get_item(request, pk, item_id)
+    rights = permissions.rights(poc, request.user)
+    choices = owner_choices(poc) if rights.item(item.reason) else []
+    if request.method == "GET":
+        return render_item(request, poc, item_row(item, rights, choices))
+
+    permissions.check_item(poc, request.user, item.reason)
+    form = ItemForm(request.POST, item=item, owner_choices=choices)
+    if not form.is_valid():
+        return render_item(request, poc, item_row(item, rights, choices, form=form), status=400)
+    try:
+        item = services.checklist_item_update(
+            item=item, user=request.user, changes=form.changes(), version=form.cleaned_data["version"]
+        )
+    except ConflictError as exc:
+        current = ChecklistItem.objects.select_related("owner").get(pk=item.pk)
+        # Keep what the user typed and arm the form with the version they have now seen, so
+        # saving again replaces the current values on purpose.
+        data = request.POST.copy()
+        data["version"] = current.version
+        form = ItemForm(data, item=current, owner_choices=choices)
+        conflict = item_conflict(exc.message, current, form.cleaned_data if form.is_valid() else {})
+        return render_item(request, poc, item_row(current, rights, choices, form=form, conflict=conflict), status=409)
+    except ServiceError as exc:
+        for name, errors in (exc.errors or {"__all__": [exc.message]}).items():
+            form.add_error(name if name in form.fields else None, errors)
+        return render_item(request, poc, item_row(item, rights, choices, form=form), status=400)
+    if request.htmx:
+        return render_item(request, poc, item_row(item, rights, choices), with_risk=True)
+    messages.success(request, f"Saved “{item.text}”.")
+    return redirect(reverse("checklists:kickoff", args=[poc.pk]) + f"#item-{item.pk}")
