@@ -58,7 +58,7 @@ def _item_evidence(request, pk, item_id):
     if request.upload_too_large:
         error = uploads.too_big_message()
     elif not form.is_valid():
-        error = "Choose a file to upload." if "file" in form.errors else "Reload the page and try again."
+        error = form.errors["file"][0] if "file" in form.errors else "Reload the page and try again."
     else:
         try:
             item = services.checklist_item_attach_evidence(
