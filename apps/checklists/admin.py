@@ -1,19 +1,55 @@
+from django import forms
 from django.contrib import admin
 
 from apps.checklists.models import ChecklistTemplate, TemplateItem
 
 
-class TemplateItemInline(admin.TabularInline):
+class OrgAdminsManage:
+    """Checklist templates are the organisation admins' to manage, without per-model grants."""
+
+    def _org_admin(self, request) -> bool:
+        user = request.user
+        return user.is_active and user.is_staff and user.is_org_admin
+
+    def has_module_permission(self, request):
+        return self._org_admin(request) or super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._org_admin(request) or super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, *args):
+        return self._org_admin(request) or super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return self._org_admin(request) or super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._org_admin(request) or super().has_delete_permission(request, obj)
+
+
+class TemplateItemInline(OrgAdminsManage, admin.TabularInline):
     model = TemplateItem
     extra = 1
     fields = ["reason", "position", "text", "help", "key"]
     ordering = ["reason", "position", "id"]
 
 
+class ChecklistTemplateForm(forms.ModelForm):
+    class Meta:
+        model = ChecklistTemplate
+        fields = ["name", "description", "is_current"]
+
+    def _get_validation_exclusions(self):
+        # "Only one current template" is kept by save_model, which retires the previous one in
+        # the same transaction; checking the constraint before that would refuse every switch.
+        return super()._get_validation_exclusions() | {"is_current"}
+
+
 @admin.register(ChecklistTemplate)
-class ChecklistTemplateAdmin(admin.ModelAdmin):
+class ChecklistTemplateAdmin(OrgAdminsManage, admin.ModelAdmin):
     """Editing a template changes what new PoCs copy; PoCs that have their checklist keep it."""
 
+    form = ChecklistTemplateForm
     list_display = ["name", "is_current", "item_count", "updated_at"]
     fields = ["name", "description", "is_current"]
     inlines = [TemplateItemInline]

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 
 from apps.checklists.models import Reason
 from apps.pocs import access
-from apps.pocs.models import Membership, PoC, Stage
+from apps.pocs.models import PoC, Stage
 
 OPS_REASONS = frozenset({Reason.OPS_HANDOVER})
 
@@ -32,13 +32,9 @@ class KickoffRights:
 
 
 def rights(poc: PoC, user) -> KickoffRights:
-    """The user's kickoff rights on ``poc``, with at most one membership query."""
+    """The user's kickoff rights on ``poc`` (``access`` remembers the roles on the PoC instance)."""
     if poc.stage == Stage.DECIDED:
         return KickoffRights(edit=False, edit_ops_items=False)
-    if not hasattr(poc, "_membership_cache") and getattr(user, "is_authenticated", False):
-        # access.poc_roles reads this cache before querying; "" records "not a member".
-        role = Membership.objects.filter(poc=poc, user=user).values_list("role", flat=True).first()
-        poc._membership_cache = {user.pk: role or ""}
     roles = access.poc_roles(poc, user)
     return KickoffRights(edit=access.allowed(poc, user, access.EDIT), edit_ops_items="production_owner" in roles)
 

@@ -69,6 +69,10 @@ def register_signal(reason: int, name: str, signal: Signal) -> None:
     SIGNALS[int(reason)][name] = signal
 
 
+def _short(text: str) -> str:
+    return text.rstrip(".")
+
+
 def checklist_findings(items: list[ChecklistItem], today: datetime.date) -> list[Finding]:
     """Overdue open items are high; open items or accepted risks are medium."""
     open_items = [i for i in items if i.status in (Status.OPEN, Status.IN_PROGRESS)]
@@ -78,16 +82,16 @@ def checklist_findings(items: list[ChecklistItem], today: datetime.date) -> list
     if overdue:
         findings.append(Finding(
             HIGH, f"{len(overdue)} open fix{'es are' if len(overdue) > 1 else ' is'} past the due date.",
-            f"Finish or re-plan “{overdue[0].text}”.",
+            f"Finish or re-plan “{_short(overdue[0].text)}”.",
         ))
     if open_items:
         findings.append(Finding(
-            MEDIUM, f"{len(open_items)} of {len(items)} fixes still open.", f"Next: “{open_items[0].text}”.",
+            MEDIUM, f"{len(open_items)} of {len(items)} fixes still open.", f"Next: “{_short(open_items[0].text)}”.",
         ))
     if accepted:
         findings.append(Finding(
             MEDIUM, f"{len(accepted)} risk{'s' if len(accepted) > 1 else ''} accepted rather than fixed.",
-            f"Revisit the accepted risk “{accepted[0].text}” if circumstances change.",
+            f"Revisit the accepted risk “{_short(accepted[0].text)}” if circumstances change.",
         ))
     return findings
 
