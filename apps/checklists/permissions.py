@@ -31,9 +31,13 @@ class KickoffRights:
         return self.edit or self.edit_ops_items
 
 
-def rights(poc: PoC, user) -> KickoffRights:
-    """The user's kickoff rights on ``poc`` (``access`` remembers the roles on the PoC instance)."""
-    if poc.stage == Stage.DECIDED:
+def rights(poc: PoC, user, *, ignore_stage: bool = False) -> KickoffRights:
+    """The user's kickoff rights on ``poc`` (``access`` remembers the roles on the PoC instance).
+
+    A decided PoC is read-only for everyone; services say so with their own message, so they
+    ask with ``ignore_stage`` and answer 403 only to people who could never edit.
+    """
+    if poc.stage == Stage.DECIDED and not ignore_stage:
         return KickoffRights(edit=False, edit_ops_items=False)
     roles = access.poc_roles(poc, user)
     return KickoffRights(edit=access.allowed(poc, user, access.EDIT), edit_ops_items="production_owner" in roles)
@@ -44,7 +48,7 @@ def check_edit(poc: PoC, user) -> None:
 
 
 def check_item(poc: PoC, user, reason: int) -> None:
-    if rights(poc, user).item(reason):
+    if rights(poc, user, ignore_stage=True).item(reason):
         return
     if "production_owner" in access.poc_roles(poc, user):
         raise PermissionDenied("As production owner you can change the ops handover items only.")

@@ -125,3 +125,17 @@ def test_an_item_of_another_poc_is_not_found(poc, people, api_for):
     foreign = items_of(other)[0]
     response = api_for(people["lead"]).get(f"/api/v1/pocs/{poc.pk}/checklist/{foreign.pk}/")
     assert response.status_code == 404
+
+
+def test_a_decided_poc_is_read_only_on_the_kickoff(poc, people, api_for, client_for):
+    from apps.audit.context import audited
+    from apps.pocs.models import PoC
+
+    with audited(people["admin"]):
+        PoC.objects.filter(pk=poc.pk).update(stage="decided")
+    item = items_of(poc)[0]
+    response = api_for(people["lead"]).patch(url(poc, item), {"version": 1, "status": "done"}, format="json")
+    assert response.status_code == 400 and "decided" in response.json()["detail"]
+    assert api_for(people["viewer"]).patch(url(poc, item), {"version": 1}, format="json").status_code == 403
+    html = client_for(people["lead"]).get(f"/pocs/{poc.pk}/kickoff/").content.decode()
+    assert 'class="item-form"' not in html
