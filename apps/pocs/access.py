@@ -21,9 +21,16 @@ VIEW, EDIT, MANAGE = "view", "edit", "manage"
 
 
 def poc_roles(poc: PoC, user) -> set[str]:
-    """Every role ``user`` holds on ``poc``, including organisation-wide ones."""
+    """Every role ``user`` holds on ``poc``, including organisation-wide ones.
+
+    Remembered on the PoC instance for the request, so a page asking many times costs one query.
+    """
     if not getattr(user, "is_authenticated", False):
         return set()
+    cache = poc.__dict__.setdefault("_roles_cache", {})
+    key = (user.pk, poc.lead_id, poc.production_owner_id, poc.decision_maker_id)
+    if key in cache:
+        return cache[key]
     roles: set[str] = set()
     if user.is_org_admin:
         roles.add("admin")
@@ -35,11 +42,10 @@ def poc_roles(poc: PoC, user) -> set[str]:
         roles.add("production_owner")
     if poc.decision_maker_id == user.pk:
         roles.add("decision_maker")
-    membership = getattr(poc, "_membership_cache", {}).get(user.pk)
-    if membership is None:
-        membership = Membership.objects.filter(poc=poc, user=user).values_list("role", flat=True).first()
+    membership = Membership.objects.filter(poc=poc, user=user).values_list("role", flat=True).first()
     if membership:
         roles.add(membership)
+    cache[key] = roles
     return roles
 
 

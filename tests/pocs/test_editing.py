@@ -123,15 +123,44 @@ def test_creating_a_poc_from_my_pocs(client_for, people):
     assert "Fraud signal PoC" in detail.content.decode()
 
 
-def test_poc_pages_answer_in_a_fixed_number_of_queries(client_for, poc, people, django_assert_max_num_queries):
+@pytest.mark.parametrize(
+    "path,limit",
+    [
+        ("/pocs/", 5),
+        ("/pocs/{pk}/", 10),
+        ("/pocs/{pk}/people/", 9),
+        ("/pocs/{pk}/activity/", 10),
+        ("/api/v1/pocs/", 5),
+        ("/api/v1/pocs/{pk}/", 5),
+        ("/api/v1/pocs/{pk}/members/", 6),
+        ("/api/v1/pocs/{pk}/activity/", 7),
+    ],
+)
+def test_main_pages_answer_in_a_pinned_number_of_queries(
+    client_for, poc, people, django_assert_max_num_queries, path, limit
+):
     client = client_for(people["lead"])
-    client.get(reverse("pocs:detail", args=[poc.pk]))
-    with django_assert_max_num_queries(20):
-        client.get(reverse("pocs:detail", args=[poc.pk]))
-    with django_assert_max_num_queries(12):
+    url = path.format(pk=poc.pk)
+    client.get(url)
+    with django_assert_max_num_queries(limit):
+        assert client.get(url).status_code == 200
+
+
+def test_my_pocs_costs_the_same_queries_for_one_poc_or_many(client_for, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import make_poc
+
+    client = client_for(people["lead"])
+    make_poc(lead=people["lead"], name="First")
+    with CaptureQueriesContext(connection) as one:
         client.get(reverse("pocs:list"))
-    with django_assert_max_num_queries(12):
-        client.get(reverse("pocs:activity", args=[poc.pk]))
+    for n in range(6):
+        make_poc(lead=people["lead"], name=f"More {n}", production_owner=people["production_owner"])
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("pocs:list"))
+    assert len(many) == len(one)
 
 
 def test_recomputing_the_summary_runs_a_job_and_shows_its_result(
