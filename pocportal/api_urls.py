@@ -6,6 +6,7 @@ from apps.pocs.api.views import ActivityViewSet, MemberViewSet, PoCViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
+router.include_format_suffixes = False  # one URL per resource, no ".json" twins
 router.register("pocs", PoCViewSet, basename="poc")
 
 members = MemberViewSet.as_view({"get": "list", "post": "create"})

@@ -46,8 +46,14 @@ class PoCViewSet(
     def get_queryset(self):
         return selectors.pocs_for_user(self.request.user)
 
+    # Writes check the caller's right before reading the body: a read-only person gets 403, not 400.
+    action_rights = {"update": access.EDIT, "partial_update": access.EDIT, "transition": access.MANAGE}
+
     def get_object(self):
-        return access.get_poc_for_user(self.request.user, self.kwargs["pk"], queryset=self.get_queryset())
+        return access.get_poc_for_user(
+            self.request.user, self.kwargs["pk"], queryset=self.get_queryset(),
+            action=self.action_rights.get(self.action, access.VIEW),
+        )
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -101,7 +107,8 @@ class MemberViewSet(PoCScopedMixin, viewsets.GenericViewSet):
         return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
 
     def _membership(self, pk):
-        return get_object_or_404(Membership.objects.select_related("poc"), poc=self.get_poc(), pk=pk)
+        poc = self.get_poc(access.MANAGE)  # only partial_update and destroy use this: both need manage
+        return get_object_or_404(Membership.objects.select_related("poc"), poc=poc, pk=pk)
 
     @extend_schema(request=MembershipRoleSerializer, responses={200: MembershipSerializer})
     def partial_update(self, request, poc_pk=None, pk=None):
