@@ -25,7 +25,12 @@ class PoCScopedMixin:
     """Nested endpoints: the PoC in the URL must be visible to the caller, or 404."""
 
     def get_poc(self, action_name=access.VIEW):
-        return access.get_poc_for_user(self.request.user, self.kwargs["poc_pk"], action=action_name)
+        return access.get_poc_for_user(
+            self.request.user,
+            self.kwargs["poc_pk"],
+            action=action_name,
+            queryset=selectors.pocs_for_user(self.request.user),
+        )
 
 
 @extend_schema_view(

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from apps.accounts.models import BusinessUnit, User
 from apps.audit.context import audited
-from apps.checklists.demo import seed_demo_kickoff
 from apps.pocs import services
 from apps.pocs.models import PoC, Stage
+from apps.pocs.signals import demo_poc_seeded
 
 PEOPLE = [
     ("admin@demo.local", "Ada Admin", "Platform administrator", User.OrgRole.ADMIN),
@@ -86,7 +86,7 @@ class Command(BaseCommand):
                 # (still audited) rather than walked through each gate.
                 with audited(lead, {"source": "seed_demo"}):
                     PoC.objects.filter(pk=poc.pk).update(stage=stage)
-                seed_demo_kickoff(poc=poc, user=lead, complete=stage != Stage.KICKOFF)
+                demo_poc_seeded.send(sender=PoC, poc=poc, user=lead, stage=stage)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Sign in with any of these (password: {password}):"))
         for email, name, _title, _role in PEOPLE:
             self.stdout.write(f"  {email:<26} {name}")
