@@ -65,7 +65,7 @@ lint: install
 test: install
 	"$(VENV)/bin/ruff" check .
 	"$(PY)" manage.py makemigrations --check --dry-run
-	DEBUG=false HTTPS_ONLY=true ALLOWED_HOSTS=pocportal.example.com \
+	env -u DJANGO_ALLOW_ASYNC_UNSAFE DEBUG=false HTTPS_ONLY=true ALLOWED_HOSTS=pocportal.example.com \
 		SECRET_KEY="$$("$(PY)" -c 'import secrets; print(secrets.token_urlsafe(64))')" \
 		"$(PY)" manage.py check --deploy --fail-level WARNING
 	@if [ -x "$(CHROMIUM_PATH)" ]; then \

@@ -88,7 +88,12 @@ def describe(events: list[AuditEvent]) -> list[Activity]:
             columns = [c for c in columns if (new or old).get(c) not in (None, "", [], {})]
         data = new or old
         label = TABLE_LABELS.get(event.table_name, event.table_name)
-        obj = data.get("name") or data.get("text") or (show("user_id", data["user_id"]) if "user_id" in data else "")
+        obj = (
+            data.get("name")
+            or data.get("text")
+            or data.get("kind")
+            or (show("user_id", data["user_id"]) if "user_id" in data else "")
+        )
         result.append(
             Activity(
                 id=event.id,
