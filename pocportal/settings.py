@@ -248,9 +248,10 @@ CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- API ---------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: an unauthenticated call then answers 401 with "WWW-Authenticate: Token".
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

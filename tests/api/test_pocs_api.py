@@ -31,9 +31,15 @@ def test_wrong_password_gets_no_token(client):
     assert "token" not in response.json()
 
 
-def test_signed_out_api_is_refused(client, poc):
-    assert client.get(f"{BASE}/pocs/").status_code in (401, 403)
-    assert client.get(f"{BASE}/pocs/{poc.pk}/").status_code in (401, 403)
+def test_signed_out_api_answers_401_and_names_the_scheme(client, poc):
+    for path in (f"{BASE}/pocs/", f"{BASE}/pocs/{poc.pk}/", f"{BASE}/users/me/"):
+        response = client.get(path)
+        assert response.status_code == 401
+        assert response["WWW-Authenticate"] == "Token"
+
+
+def test_a_bad_token_answers_401(client):
+    assert client.get(f"{BASE}/users/me/", HTTP_AUTHORIZATION="Token not-a-token").status_code == 401
 
 
 def test_list_is_paginated_and_scoped(api_for, poc, people):
