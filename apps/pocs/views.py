@@ -156,8 +156,7 @@ def poc_field(request, pk, field):
     else:
         status = 400
     ctx = _field_context(poc, field, form=form, editing=True, conflict=conflict, can_edit=can_edit)
-    # htmx swaps only 2xx answers; the form with its message replaces the field either way.
-    return render(request, template, ctx, status=200 if request.htmx else status)
+    return render(request, template, ctx, status=status)
 
 
 @login_required

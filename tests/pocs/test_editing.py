@@ -46,6 +46,7 @@ def test_a_stale_edit_is_refused_with_the_current_value_and_keeps_the_users_text
         HTTP_HX_REQUEST="true",
     )
     body = response.content.decode()
+    assert response.status_code == 409
     assert "Someone else changed this PoC" in body
     assert "Current Sponsor" in body
     assert 'value="My Stale Sponsor"' in body

@@ -47,8 +47,7 @@ def render_item(request, poc, row, *, status=200, with_risk=False):
         html = render_to_string(f"{PAGE}#item", ctx, request=request)
         if with_risk:
             html = render_with_risk(request, poc, html, reason=row["item"].reason)
-        # htmx swaps only 2xx answers; the form with its message replaces the item either way.
-        return HttpResponse(html)
+        return HttpResponse(html, status=status)
     return render(request, "checklists/item_page.html", ctx, status=status)
 
 

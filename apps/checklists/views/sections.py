@@ -76,7 +76,7 @@ def _save(request, poc, partial: str, row):
     ctx = {"poc": poc, "row": row, "form": form, "conflict": conflict, "can_edit": True}
     if request.htmx:
         html = render_to_string(f"{PAGE}#{partial}", ctx, request=request)
-        return HttpResponse(render_with_risk(request, poc, html) if status == 200 else html)
+        return HttpResponse(render_with_risk(request, poc, html) if status == 200 else html, status=status)
     if status == 200:
         messages.success(request, "Saved.")
         fragment = anchor.format(kind=getattr(row, "kind", ""))
