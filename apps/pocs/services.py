@@ -120,9 +120,11 @@ def poc_transition(*, poc: PoC, user: User, to: str) -> PoC:
             )
         missing = stages.missing_for(current, to)
         if missing:
+            shown = " ".join(item.message for item in missing[:3])
+            more = f" …and {len(missing) - 3} more." if len(missing) > 3 else ""
             raise TransitionRefused(
-                f"{Stage(current.stage).label} → {Stage(to).label} needs: "
-                + " ".join(item.message for item in missing),
+                f"{Stage(current.stage).label} → {Stage(to).label} refused, "
+                f"{len(missing)} condition{'s' if len(missing) > 1 else ''} missing: {shown}{more}",
                 missing=[item.as_dict() for item in missing],
             )
         fields = ["stage", "stage_changed_at", "version", "updated_at"]
