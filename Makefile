@@ -3,6 +3,7 @@
 #   make run     set up .venv, migrate, seed the demo, serve http://127.0.0.1:$(PORT)/
 #   make test    lint, migration check, deploy check, then the test suite
 #   make lint    ruff
+#   make bench   benchmarks in a scratch database: ratios against same-run baselines
 #   make clean   remove caches
 #
 # Configuration comes from the environment (see the README); without DATABASE_URL the
@@ -17,14 +18,16 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CHROMIUM_PATH ?= /usr/bin/chromium
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 PYTHON ?=
 
-.PHONY: help install run test lint clean
+.PHONY: help install run test lint bench clean
 
 help:
 	@echo "make run     start the portal on http://127.0.0.1:$(PORT)/ (PORT=... to change)"
 	@echo "make test    ruff, migration check, deploy check, pytest"
 	@echo "make lint    ruff check"
+	@echo "make bench   benchmarks (scratch database, ratios against same-run baselines; var/bench/results.json)"
 	@echo "make install create .venv and install the project with its dev extras"
 	@echo "make clean   remove caches"
 
@@ -80,6 +83,10 @@ test: install
 		scripts/chromium-notice.sh "$(CHROMIUM_PATH)"; \
 		exit $$status; \
 	fi
+
+# Creates and drops its own database (pocportal_bench) on the same server; BENCH_ARGS=--quick for a smoke run.
+bench: install
+	"$(PY)" -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf .pytest_cache .ruff_cache

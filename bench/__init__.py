@@ -1,0 +1,1 @@
+"""Benchmarks: costs measured as ratios against a baseline taken in the same run (``make bench``)."""
