@@ -5,17 +5,19 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from apps.audit.selectors import activity_for_poc
+from apps.audit.selectors import describe, events_for_poc
 from apps.core.errors import ConflictError, ServiceError, TransitionRefused
 from apps.core.models import Job
 from apps.pocs import access, selectors, services
 from apps.pocs.forms import FIELD_LABELS, MemberAddForm, PoCCreateForm, field_form_class
 from apps.pocs.models import Membership
 
+ACTIVITY_PAGE_SIZE = 50
 OVERVIEW_FIELDS = [
     "name",
     "description",
@@ -233,7 +235,8 @@ def poc_member_change(request, pk, membership_id):
 def poc_activity(request, pk):
     poc = access.get_poc_for_user(request.user, pk)
     context = _poc_context(request, poc, "activity")
-    context["events"] = activity_for_poc(poc.pk)
+    page = Paginator(events_for_poc(poc.pk), ACTIVITY_PAGE_SIZE).get_page(request.GET.get("page"))
+    context.update(page=page, events=describe(list(page.object_list)))
     return render(request, "pocs/poc_activity.html", context)
 
 

@@ -143,3 +143,14 @@ def test_activity_page_shows_who_changed_what_from_what_to_what(client_for, poc,
     )
     page = client_for(people["viewer"]).get(reverse("pocs:activity", args=[poc.pk])).content.decode()
     assert "<del>Decision Maker</del>" in page
+
+
+def test_activity_page_reaches_the_oldest_change_through_pages(client_for, poc, people):
+    for n in range(60):
+        PoC.objects.filter(pk=poc.pk).update(sponsor=f"Sponsor {n}")
+    client = client_for(people["viewer"])
+    first = client.get(reverse("pocs:activity", args=[poc.pk])).content.decode()
+    assert "Sponsor 59" in first and "Older →" in first
+    assert "created PoC" not in first
+    last = client.get(reverse("pocs:activity", args=[poc.pk]) + "?page=2").content.decode()
+    assert "created PoC" in last and "← Newer" in last
