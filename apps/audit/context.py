@@ -38,17 +38,6 @@ def clear_session_context() -> None:
         cursor.execute("SELECT set_config(%s, '', false), set_config(%s, '', false)", [ACTOR_SETTING, CONTEXT_SETTING])
 
 
-def set_transaction_actor(user, context: dict | None = None) -> None:
-    """Name the actor for the current transaction only; call inside ``transaction.atomic``."""
-    params = [ACTOR_SETTING, _actor_value(user)]
-    sql = "SELECT set_config(%s, %s, true)"
-    if context is not None:
-        sql += ", set_config(%s, %s, true)"
-        params += [CONTEXT_SETTING, json.dumps(context, sort_keys=True)]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
 @contextmanager
 def audited(user, context: dict | None = None):
     """An atomic block whose changes are recorded as made by ``user``.
@@ -58,11 +47,23 @@ def audited(user, context: dict | None = None):
     """
     with transaction.atomic():
         with connection.cursor() as cursor:
+            # One round trip: remember the current values, then set the new ones.
             cursor.execute(
-                "SELECT current_setting(%s, true), current_setting(%s, true)", [ACTOR_SETTING, CONTEXT_SETTING]
+                "WITH previous AS MATERIALIZED ("
+                "  SELECT current_setting(%s, true) AS actor, current_setting(%s, true) AS context"
+                ") SELECT previous.actor, previous.context, set_config(%s, %s, true), "
+                "  CASE WHEN %s THEN set_config(%s, %s, true) END FROM previous",
+                [
+                    ACTOR_SETTING,
+                    CONTEXT_SETTING,
+                    ACTOR_SETTING,
+                    _actor_value(user),
+                    context is not None,
+                    CONTEXT_SETTING,
+                    json.dumps(context or {}, sort_keys=True),
+                ],
             )
-            previous_actor, previous_context = cursor.fetchone()
-        set_transaction_actor(user, context)
+            previous_actor, previous_context = cursor.fetchone()[:2]
         yield
         with connection.cursor() as cursor:
             cursor.execute(

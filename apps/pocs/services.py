@@ -11,7 +11,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -97,9 +96,8 @@ def poc_update(*, poc: PoC, user: User, changes: dict[str, Any], version: int | 
                 value = value.strip()
             setattr(current, field, value)
         _validate(current, list(changes))
-        current.version = F("version") + 1
+        current.version += 1  # the row is locked: no concurrent increment
         current.save(update_fields=[*changes, "version", "updated_at"])
-    current.refresh_from_db()
     return current
 
 
@@ -133,9 +131,8 @@ def poc_transition(*, poc: PoC, user: User, to: str) -> PoC:
             fields.append("kickoff_date")
         current.stage = to
         current.stage_changed_at = timezone.now()
-        current.version = F("version") + 1
+        current.version += 1  # the row is locked: no concurrent increment
         current.save(update_fields=fields)
-    current.refresh_from_db()
     return current
 
 
