@@ -160,3 +160,11 @@ def test_the_download_name_cannot_carry_a_path(poc, people, api_for):
         api_url(poc, item), {"file": upload("../../etc/passwd.txt", b"x"), "version": 1}, format="multipart"
     ).json()
     assert "/" not in body["evidence_file_name"]
+
+
+def test_an_api_upload_without_a_version_is_accepted(poc, people, api_for):
+    item = items_of(poc)[0]
+    response = api_for(people["lead"]).post(api_url(poc, item), {"file": upload("plan.pdf", PDF)}, format="multipart")
+    assert response.status_code == 200
+    assert response.json()["evidence_file_name"] == "plan.pdf"
+    assert response.json()["version"] == item.version + 1

@@ -59,7 +59,7 @@ class ChecklistItemPatchSerializer(serializers.Serializer):
 
 class EvidenceUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
-    version = serializers.IntegerField(min_value=1)
+    version = serializers.IntegerField(min_value=1, required=False, help_text="Optional; a stale one answers 409")
 
 
 class ValidationSerializer(serializers.ModelSerializer):

@@ -34,7 +34,7 @@ class PoCScoped(APIView):
         body = serializer_class(data=data, partial=False)
         body.is_valid(raise_exception=True)
         changes = dict(body.validated_data)
-        return changes, changes.pop("version")
+        return changes, changes.pop("version", None)
 
 
 WRITE_RESPONSES = {400: OpenApiResponse(description="Invalid input, field by field"), 409: ConflictSerializer}

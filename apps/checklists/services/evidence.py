@@ -15,8 +15,11 @@ def checklist_item_attach_evidence(
     """Store ``upload`` as the item's evidence file after checking its size and real type.
 
     The file lands under MEDIA_ROOT (outside the web root) with a random name; a replaced file
-    stays on disk, since the audit trail still names it.
+    stays on disk, since the audit trail still names it. Adding a file changes no typed field, so
+    ``version`` may be left out; when given, a stale one is refused like any edit.
     """
+    if version is None or version == "":
+        version = item.version
     permissions.check_item(item.poc, user, item.reason)
     check_open(item.poc)
     try:
