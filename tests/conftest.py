@@ -1,3 +1,6 @@
+import os
+from pathlib import Path
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -71,3 +74,54 @@ def _close_stray_connections(django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+# --- Real Chromium for browser tests -----------------------------------------------------------
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 10_000
+
+
+def chromium_path() -> str:
+    return os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def _missing_chromium(path: str) -> None:
+    message = (
+        f"Chromium was not found at {path}. Install it (Debian/Ubuntu: sudo apt-get install -y chromium) "
+        f"or point CHROMIUM_PATH at a Chromium build."
+    )
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true: the browser tests are required. {message}", pytrace=False)
+    pytest.skip(f"BROWSER TESTS SKIPPED: {message}")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium (Playwright sync API), shared by the tests of one module.
+
+    Module scope: Playwright's sync API cannot be started twice at once in one thread, so a
+    browser must not outlive the module that uses it.
+    """
+    path = chromium_path()
+    if not (Path(path).is_file() and os.access(path, os.X_OK)):
+        _missing_chromium(path)
+    from playwright.sync_api import sync_playwright
+
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set by tests/environment.py: the sync API keeps an event loop
+    # in the test thread, and the ORM calls around it are still synchronous.
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

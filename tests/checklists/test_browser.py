@@ -1,8 +1,6 @@
 """The kickoff in real Chromium: inline saves without page loads, conflicts, and the gate."""
 
 import importlib
-import os
-import shutil
 from datetime import timedelta
 
 import pytest
@@ -12,30 +10,10 @@ from django.utils import timezone
 from apps.checklists.models import ChecklistItem, ChecklistTemplate, Reason
 from apps.pocs import services as poc_services
 from apps.pocs.models import Stage
+from tests.conftest import TIMEOUT_MS
 from tests.factories import PASSWORD, make_team
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture
-def browser():
-    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
-        message = f"Chromium not found at {CHROMIUM}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def ensure_default_template():
@@ -50,7 +28,9 @@ def kickoff_team(transactional_db):
     poc, people = make_team()
     poc = poc_services.poc_transition(poc=poc, user=people["lead"], to=Stage.KICKOFF)
     poc = poc_services.poc_update(
-        poc=poc, user=people["lead"], changes={"decision_due_date": timezone.localdate() + timedelta(weeks=6)},
+        poc=poc,
+        user=people["lead"],
+        changes={"decision_due_date": timezone.localdate() + timedelta(weeks=6)},
         version=poc.version,
     )
     return poc, people
@@ -58,7 +38,7 @@ def kickoff_team(transactional_db):
 
 def sign_in(browser, live_server, user):
     context = browser.new_context()
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Email").fill(user.email)
