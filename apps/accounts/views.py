@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import authenticate
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
+from django.shortcuts import render
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -40,4 +41,11 @@ class LoginView(auth_views.LoginView):
 
 
 class LogoutView(auth_views.LogoutView):
-    pass
+    """POST signs out. A GET (a typed or bookmarked URL) shows a page with the sign-out button,
+    so signing out stays a deliberate, CSRF-protected action."""
+
+    http_method_names = ["get", "post", "options"]
+    template_name = "accounts/logout.html"
+
+    def get(self, request, *args, **kwargs):
+        return render(request, self.template_name)

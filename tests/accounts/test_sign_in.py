@@ -80,3 +80,12 @@ def test_a_form_posting_username_signs_in_too(client):
     UserFactory(email="legacy@example.test")
     response = client.post(reverse("accounts:login"), {"username": "legacy@example.test", "password": PASSWORD})
     assert response.status_code == 302
+
+
+def test_opening_the_sign_out_address_asks_before_signing_out(client):
+    user = UserFactory()
+    client.force_login(user)
+    page = client.get(reverse("accounts:logout"))
+    assert page.status_code == 200
+    assert 'action="/accounts/logout/"' in page.content.decode()
+    assert "_auth_user_id" in client.session
