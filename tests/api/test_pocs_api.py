@@ -195,3 +195,12 @@ def test_token_guessing_is_throttled_like_the_login_page(client, settings):
     )
     assert response.status_code == 429
     assert "token" not in response.json()
+
+
+def test_transition_accepts_the_stage_as_it_is_written(api_for, people):
+    from tests.factories import make_poc
+
+    poc = make_poc(lead=people["lead"])
+    response = api_for(people["lead"]).post(f"{BASE}/pocs/{poc.pk}/transition/", {"to": "Kickoff"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["stage"] == "kickoff"

@@ -82,7 +82,11 @@ class PoCViewSet(
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
         poc = self.get_object()
-        body = TransitionSerializer(data=request.data)
+        target = request.data.get("to") if hasattr(request.data, "get") else None
+        if isinstance(target, str):
+            # "Awaiting decision" and "awaiting-decision" name the same stage as "awaiting_decision".
+            target = target.strip().lower().replace(" ", "_").replace("-", "_")
+        body = TransitionSerializer(data={"to": target})
         body.is_valid(raise_exception=True)
         poc = services.poc_transition(poc=poc, user=request.user, to=body.validated_data["to"])
         return Response(PoCSerializer(poc, context=self.get_serializer_context()).data)
