@@ -276,26 +276,10 @@ def bench_writes(sizes: Sizes, rounds: int, pocs, people) -> list[Row]:
 
 
 def read_only(batch_size: int = 2000) -> int:
-    """``verify_chain``'s reads without its hashing: the same query, the same batches."""
-    from django.db import connection
+    """``verify_chain``'s reads without its hashing: the same reader, the same batches."""
+    from apps.audit.verify import event_batches
 
-    from apps.audit.sql import EVENT_TABLE
-
-    read, last_id = 0, 0
-    while True:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""SELECT id, prev_hash, table_name, row_pk, poc_id, op, old_data::text, new_data::text,
-                           changed_fields, actor_id, context::text, occurred_at, hash
-                      FROM {EVENT_TABLE} WHERE id > %s ORDER BY id LIMIT %s""",  # noqa: S608 (constant table name)
-                [last_id, batch_size],
-            )
-            rows = cursor.fetchall()
-        if not rows:
-            return read
-        for row in rows:
-            read += 1
-            last_id = row[0]
+    return sum(len(rows) for rows in event_batches(batch_size))
 
 
 def bench_verify(sizes: Sizes, rounds: int, filler_ids: list[int]) -> list[Row]:

@@ -28,14 +28,6 @@ FORM_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 HX_HEADERS = re.compile(r"<body[^>]*\shx-headers='([^']+)'")
 
 
-@pytest.fixture(autouse=True)
-def _plain_http(settings):
-    """The test client speaks http; HTTPS-only settings would answer every request with a redirect."""
-    settings.SECURE_SSL_REDIRECT = False
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-
-
 @pytest.fixture
 def objects(team):
     return make_objects(*team)

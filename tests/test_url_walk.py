@@ -188,14 +188,6 @@ OBJECT_ROUTES = [r for r in ROUTES if set(r.kwargs) - {"format"}]
 COLLECTION_ROUTES = [r for r in ROUTES if not set(r.kwargs) - {"format"}]
 
 
-@pytest.fixture(autouse=True)
-def _plain_http(settings):
-    """The test client speaks http; HTTPS-only settings would answer every request with a redirect."""
-    settings.SECURE_SSL_REDIRECT = False
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-
-
 @pytest.fixture
 def objects(team):
     return make_objects(*team)

@@ -41,10 +41,8 @@ def _material(row) -> str:
     return SEPARATOR.join(parts)
 
 
-def verify_chain(batch_size: int = 2000) -> ChainReport:
-    """Walk every event in id order; report the first whose hash or link does not hold."""
-    expected_prev = GENESIS_HASH
-    checked = 0
+def event_batches(batch_size: int = 2000):
+    """Every audit event in id order, in batches, as the text forms the hash was built from."""
     last_id = 0
     while True:
         with connection.cursor() as cursor:
@@ -56,7 +54,16 @@ def verify_chain(batch_size: int = 2000) -> ChainReport:
             )
             rows = cursor.fetchall()
         if not rows:
-            return ChainReport(checked=checked)
+            return
+        yield rows
+        last_id = rows[-1][0]
+
+
+def verify_chain(batch_size: int = 2000) -> ChainReport:
+    """Walk every event in id order; report the first whose hash or link does not hold."""
+    expected_prev = GENESIS_HASH
+    checked = 0
+    for rows in event_batches(batch_size):
         for row in rows:
             event_id, prev, stored = row[0], row[1], row[-1]
             if prev != expected_prev:
@@ -66,4 +73,4 @@ def verify_chain(batch_size: int = 2000) -> ChainReport:
                 return ChainReport(checked, event_id, "its content does not match its hash")
             expected_prev = stored
             checked += 1
-            last_id = event_id
+    return ChainReport(checked=checked)

@@ -34,12 +34,9 @@ HYPOTHESIS_SETTINGS = settings(
 
 
 @pytest.fixture
-def application(settings):
-    # The app under test speaks http; HTTPS-only settings would redirect every request.
-    settings.SECURE_SSL_REDIRECT = False
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    return get_wsgi_application()  # a fresh handler, so its middleware reads the settings above
+def application():
+    # Plain HTTP is already the test setting (tests/environment.py).
+    return get_wsgi_application()
 
 
 def _real_ids(operation, objects) -> dict:

@@ -5,11 +5,8 @@ from apps.checklists.models import ChecklistItem, Status
 
 
 @pytest.fixture(autouse=True)
-def _plain_http_and_private_media(settings, tmp_path):
-    """The test client speaks http; uploads go to a folder of the test's own."""
-    settings.SECURE_SSL_REDIRECT = False
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
+def _private_media(settings, tmp_path):
+    """Uploads go to a folder of the test's own."""
     settings.MEDIA_ROOT = tmp_path / "uploads"
 
 
