@@ -5,9 +5,13 @@ from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.db import models
 from django.utils import timezone
 
+from apps.audit.declarations import Audited
+
 
 class BusinessUnit(models.Model):
     """A part of the organisation that sponsors PoCs."""
+
+    audit = Audited()
 
     name = models.CharField(max_length=120, unique=True)
     code = models.SlugField(max_length=40, unique=True)
@@ -46,6 +50,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     ``org_role`` is the organisation-wide role; roles inside one PoC come from the PoC itself
     (lead, production owner, decision-maker) and from its memberships (contributor, viewer).
     """
+
+    audit = Audited(
+        exclude=("password", "last_login"),
+        many_to_many={"groups": Audited(), "user_permissions": Audited()},
+    )
 
     class OrgRole(models.TextChoices):
         MEMBER = "member", "Member"

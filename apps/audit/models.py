@@ -4,6 +4,8 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
+from apps.audit.declarations import NotAudited
+
 
 class AuditEvent(models.Model):
     """A change to a tracked row, captured by a PostgreSQL trigger.
@@ -16,6 +18,8 @@ class AuditEvent(models.Model):
       the event before it; ``manage.py verify_audit`` recomputes the chain.
     Rows are never created from Python.
     """
+
+    audit = NotAudited("the trail itself: append-only and hash-chained by its own triggers")
 
     class Op(models.TextChoices):
         INSERT = "INSERT", "created"

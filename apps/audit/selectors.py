@@ -6,21 +6,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from apps.accounts.models import User
+from django.contrib.auth import get_user_model
+
 from apps.audit.models import AuditEvent
+from apps.audit.registry import table_label, user_columns
 
 # Columns that change with every write and tell a reader nothing.
 NOISE = {"id", "poc_id", "version", "updated_at", "created_at", "stage_changed_at"}
-TABLE_LABELS = {"pocs_poc": "PoC", "pocs_membership": "membership"}
-USER_COLUMNS = {
-    "lead_id",
-    "production_owner_id",
-    "decision_maker_id",
-    "user_id",
-    "created_by_id",
-    "added_by_id",
-    "owner_id",
-}
 
 
 @dataclass
@@ -43,10 +35,6 @@ class Activity:
     changes: list[Change] = field(default_factory=list)
 
 
-def register_table_label(table: str, label: str) -> None:
-    TABLE_LABELS[table] = label
-
-
 def _label(column: str) -> str:
     name = column[:-3] if column.endswith("_id") else column
     return name.replace("_", " ")
@@ -64,19 +52,23 @@ def events_for_poc(poc_id: int):
 
 
 def describe(events: list[AuditEvent]) -> list[Activity]:
-    """Events as a person reads them, with people's names in place of their ids (one query)."""
+    """Events as a person reads them, with people's names in place of their ids (one query).
+
+    A column names a person when the model's field is a foreign key to the user model; a row is
+    called by its model's declared label (``Audited(label=...)``).
+    """
     user_ids: set[int] = set()
     for event in events:
         if event.actor_id:
             user_ids.add(event.actor_id)
         for data in (event.old_data or {}, event.new_data or {}):
-            for column in USER_COLUMNS & data.keys():
+            for column in user_columns(event.table_name) & data.keys():
                 if data[column] is not None:
                     user_ids.add(int(data[column]))
-    names = {u.pk: str(u) for u in User.objects.filter(pk__in=user_ids).only("pk", "full_name", "email")}
+    names = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=user_ids)}
 
-    def show(column: str, value: Any) -> Any:
-        if column in USER_COLUMNS and value is not None:
+    def show(table: str, column: str, value: Any) -> Any:
+        if column in user_columns(table) and value is not None:
             return names.get(int(value), f"user #{value}")
         return value
 
@@ -87,12 +79,12 @@ def describe(events: list[AuditEvent]) -> list[Activity]:
         if event.op != AuditEvent.Op.UPDATE:
             columns = [c for c in columns if (new or old).get(c) not in (None, "", [], {})]
         data = new or old
-        label = TABLE_LABELS.get(event.table_name, event.table_name)
+        label = table_label(event.table_name)
         obj = (
             data.get("name")
             or data.get("text")
             or data.get("kind")
-            or (show("user_id", data["user_id"]) if "user_id" in data else "")
+            or (show(event.table_name, "user_id", data["user_id"]) if "user_id" in data else "")
         )
         result.append(
             Activity(
@@ -104,7 +96,15 @@ def describe(events: list[AuditEvent]) -> list[Activity]:
                 object_label=f"{label} {obj}".strip() if obj else label,
                 op=event.op,
                 verb=AuditEvent.Op(event.op).label,
-                changes=[Change(_label(c), show(c, old.get(c)), show(c, new.get(c))) for c in columns],
+                changes=[
+                    Change(_label(c), show(event.table_name, c, old.get(c)), show(event.table_name, c, new.get(c)))
+                    for c in columns
+                ],
             )
         )
     return result
+
+
+def event_count(poc_id: int) -> int:
+    """How many changes the audit trail records for a PoC."""
+    return AuditEvent.objects.filter(poc_id=poc_id).count()

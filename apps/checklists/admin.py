@@ -1,11 +1,22 @@
 from django import forms
 from django.contrib import admin
 
-from apps.checklists.models import ChecklistTemplate, TemplateItem
+from apps.checklists.models import (
+    Acknowledgement,
+    BusinessCase,
+    ChecklistItem,
+    ChecklistTemplate,
+    TemplateItem,
+    ValidationQuestion,
+)
+from apps.pocs.admin import ReadOnlyPoCData
 
 
 class OrgAdminsManage:
-    """Checklist templates are the organisation admins' to manage, without per-model grants."""
+    """Checklist templates are the organisation admins' to manage, without per-model grants.
+
+    Templates are not PoC data: editing one changes only what new PoCs copy.
+    """
 
     def _org_admin(self, request) -> bool:
         user = request.user
@@ -63,3 +74,30 @@ class ChecklistTemplateAdmin(OrgAdminsManage, admin.ModelAdmin):
             # Only one template is current: making this one current retires the previous one.
             ChecklistTemplate.objects.exclude(pk=obj.pk).filter(is_current=True).update(is_current=False)
         super().save_model(request, obj, form, change)
+
+
+# A PoC's own kickoff rows change through ``apps.checklists.services`` only; the admin shows them.
+
+
+@admin.register(ChecklistItem)
+class ChecklistItemAdmin(ReadOnlyPoCData, admin.ModelAdmin):
+    list_display = ["text", "poc", "reason", "status", "owner", "due_date", "version"]
+    list_filter = ["reason", "status"]
+    search_fields = ["text", "poc__name"]
+
+
+@admin.register(ValidationQuestion)
+class ValidationQuestionAdmin(ReadOnlyPoCData, admin.ModelAdmin):
+    list_display = ["poc", "kind", "version"]
+    list_filter = ["kind"]
+
+
+@admin.register(Acknowledgement)
+class AcknowledgementAdmin(ReadOnlyPoCData, admin.ModelAdmin):
+    list_display = ["poc", "kind", "acknowledged", "version"]
+    list_filter = ["kind", "acknowledged"]
+
+
+@admin.register(BusinessCase)
+class BusinessCaseAdmin(ReadOnlyPoCData, admin.ModelAdmin):
+    list_display = ["poc", "currency", "version"]

@@ -7,18 +7,12 @@ class ChecklistsConfig(AppConfig):
     verbose_name = "Kickoff checklists"
 
     def ready(self):
-        from apps.audit.selectors import register_table_label
         from apps.checklists import gate, receivers  # noqa: F401  (connects the poc_created receiver)
+        from apps.checklists.selectors import risk_badge_context
+        from apps.pocs.header import register_badge, register_tab
         from apps.pocs.models import Stage
         from apps.pocs.stages import register_guard
 
         register_guard(Stage.KICKOFF, Stage.RUNNING, gate.kickoff_checklist_resolved)
-        for table, label in (
-            ("checklists_checklistitem", "checklist item"),
-            ("checklists_validationquestion", "validation question"),
-            ("checklists_acknowledgement", "limit acknowledged"),
-            ("checklists_businesscase", "business case"),
-            ("checklists_checklisttemplate", "checklist template"),
-            ("checklists_templateitem", "template item"),
-        ):
-            register_table_label(table, label)
+        register_tab("kickoff", "Kickoff", "checklists:kickoff", order=20)
+        register_badge("stall-risk", "checklists/_risk_badge.html", risk_badge_context, order=30)

@@ -6,9 +6,12 @@ import uuid
 from pathlib import PurePath
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from apps.audit.declarations import Audited
+from apps.core.validators import WebAddressField, currency_code, not_negative
 from apps.pocs.models import PoC
 
 
@@ -38,6 +41,8 @@ class ChecklistTemplate(models.Model):
     Copying means editing a template later never changes a PoC that already has its checklist.
     """
 
+    audit = Audited(label="checklist template")
+
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     is_current = models.BooleanField(
@@ -59,13 +64,16 @@ class ChecklistTemplate(models.Model):
 class TemplateItem(models.Model):
     """One fix in a template: which stall reason it addresses, what to do, and help for doing it."""
 
+    audit = Audited(label="template item")
+
     template = models.ForeignKey(ChecklistTemplate, on_delete=models.CASCADE, related_name="items")
     reason = models.PositiveSmallIntegerField(choices=Reason.choices)
     position = models.PositiveSmallIntegerField(default=0, help_text="Order within the reason")
     text = models.CharField(max_length=300)
     help = models.TextField(blank=True)
     key = models.SlugField(
-        max_length=50, blank=True,
+        max_length=50,
+        blank=True,
         help_text="Stable key a live stall signal looks for (for example production-sample). Usually blank.",
     )
 
@@ -89,6 +97,8 @@ class ChecklistItem(models.Model):
     is refused (409). ``accepted_risk`` always carries a written ``justification``.
     """
 
+    audit = Audited(poc_field="poc", label="checklist item")
+
     poc = models.ForeignKey(PoC, on_delete=models.CASCADE, related_name="checklist_items")
     template_item = models.ForeignKey(TemplateItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     reason = models.PositiveSmallIntegerField(choices=Reason.choices)
@@ -101,7 +111,7 @@ class ChecklistItem(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="checklist_items"
     )
     due_date = models.DateField(null=True, blank=True)
-    evidence_url = models.URLField(max_length=500, blank=True)
+    evidence_url = WebAddressField(max_length=500, blank=True)
     evidence_note = models.TextField(blank=True)
     evidence_file = models.FileField(upload_to=evidence_upload_to, max_length=300, blank=True)
     evidence_file_name = models.CharField(max_length=255, blank=True)
@@ -123,6 +133,10 @@ class ChecklistItem(models.Model):
 
     def __str__(self):
         return self.text
+
+    def clean(self):
+        if self.status == Status.ACCEPTED_RISK and not (self.justification or "").strip():
+            raise ValidationError({"justification": "Write why this risk is accepted rather than fixed."})
 
     @property
     def is_resolved(self) -> bool:
@@ -163,12 +177,14 @@ VALIDATION_EXAMPLES = {
 class ValidationQuestion(models.Model):
     """What the PoC sets out to answer: the team's hypothesis and target, later the answer."""
 
+    audit = Audited(poc_field="poc", label="validation question")
+
     poc = models.ForeignKey(PoC, on_delete=models.CASCADE, related_name="validation_questions")
     kind = models.CharField(max_length=20, choices=ValidationKind.choices)
     hypothesis = models.TextField(blank=True)
     target = models.CharField(max_length=300, blank=True)
     answer = models.TextField(blank=True)
-    evidence_url = models.URLField(max_length=500, blank=True)
+    evidence_url = WebAddressField(max_length=500, blank=True)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -217,13 +233,14 @@ LIMIT_EXPLANATIONS = {
     "whether value lands, and the PoC tests neither.",
     LimitKind.BEHAVIOUR_OVER_TIME: "A PoC is one snapshot; models, data and users drift, and month six rarely "
     "looks like week one.",
-    LimitKind.OPS_BURDEN: "The PoC had the team's full attention; production gets whatever ops capacity is "
-    "left over.",
+    LimitKind.OPS_BURDEN: "The PoC had the team's full attention; production gets whatever ops capacity is left over.",
 }
 
 
 class Acknowledgement(models.Model):
     """The team's acknowledgement that the PoC cannot answer one question, and where it will be answered."""
+
+    audit = Audited(poc_field="poc", label="limit acknowledged")
 
     poc = models.ForeignKey(PoC, on_delete=models.CASCADE, related_name="acknowledgements")
     kind = models.CharField(max_length=30, choices=LimitKind.choices)
@@ -238,6 +255,10 @@ class Acknowledgement(models.Model):
 
     def __str__(self):
         return self.get_kind_display()
+
+    def clean(self):
+        if self.acknowledged and not (self.answered_where or "").strip():
+            raise ValidationError({"answered_where": "Say where this will be answered instead, e.g. the cost model."})
 
     @property
     def number(self) -> int:
@@ -258,14 +279,24 @@ class BusinessCase(models.Model):
     The sponsor is the PoC's own ``sponsor`` field; it is shown here, not stored twice.
     """
 
+    audit = Audited(poc_field="poc", label="business case")
+
     poc = models.OneToOneField(PoC, on_delete=models.CASCADE, related_name="business_case")
     value_hypothesis = models.TextField(blank=True)
     unit = models.CharField(max_length=100, blank=True, help_text="What one successful unit is, e.g. an invoice routed")
-    value_per_unit = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
-    monthly_benefit = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    max_cost_per_unit = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
-    max_monthly_cost = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    currency = models.CharField(max_length=3, default="EUR")
+    value_per_unit = models.DecimalField(
+        max_digits=12, decimal_places=4, null=True, blank=True, validators=[not_negative]
+    )
+    monthly_benefit = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, validators=[not_negative]
+    )
+    max_cost_per_unit = models.DecimalField(
+        max_digits=12, decimal_places=4, null=True, blank=True, validators=[not_negative]
+    )
+    max_monthly_cost = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, validators=[not_negative]
+    )
+    currency = models.CharField(max_length=3, default="EUR", validators=[currency_code])
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 

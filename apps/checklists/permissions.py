@@ -1,8 +1,8 @@
-"""Who may change what on the kickoff, on top of ``apps.pocs.access``.
+"""Who may change what on the kickoff, read from the table of rights in ``apps.pocs.access``.
 
-Editing follows the PoC's ``edit`` right (lead, contributors, admins). The production owner,
-who otherwise only reads, may also work on the ops handover items (reason 4): the handover is
-theirs to confirm.
+Editing follows the PoC's ``edit`` right (lead, contributors, admins). The ops handover items
+(reason 4) follow ``edit_ops_items``, which the table also gives the production owner, who
+otherwise only reads: the handover is theirs to confirm.
 """
 
 from __future__ import annotations
@@ -39,8 +39,9 @@ def rights(poc: PoC, user, *, ignore_stage: bool = False) -> KickoffRights:
     """
     if poc.stage == Stage.DECIDED and not ignore_stage:
         return KickoffRights(edit=False, edit_ops_items=False)
-    roles = access.poc_roles(poc, user)
-    return KickoffRights(edit=access.allowed(poc, user, access.EDIT), edit_ops_items="production_owner" in roles)
+    return KickoffRights(
+        edit=access.allowed(poc, user, access.EDIT), edit_ops_items=access.allowed(poc, user, access.EDIT_OPS_ITEMS)
+    )
 
 
 def check_edit(poc: PoC, user) -> None:
@@ -50,7 +51,7 @@ def check_edit(poc: PoC, user) -> None:
 def check_item(poc: PoC, user, reason: int) -> None:
     if rights(poc, user, ignore_stage=True).item(reason):
         return
-    if "production_owner" in access.poc_roles(poc, user):
+    if access.allowed(poc, user, access.EDIT_OPS_ITEMS):  # may edit the ops items, not this one
         raise PermissionDenied("As production owner you can change the ops handover items only.")
     access.check(poc, user, access.EDIT)
     raise PermissionDenied("You cannot change this item.")

@@ -112,3 +112,11 @@ def risk_summary(risks: list[ReasonRisk]) -> dict:
     """The badge: the highest level and how many reasons sit at it."""
     level = overall_level(risks)
     return {"level": level, "count": sum(1 for r in risks if r.level == level), "high": level == HIGH}
+
+
+def risk_badge_context(poc: PoC, page_context) -> dict:
+    """The header's stall-risk badge. Reuses the risks a page already computed (``stall_risks``)."""
+    risks = page_context.get("stall_risks")
+    if risks is None:
+        risks = stall_risk(poc)
+    return {"poc": poc, "summary": risk_summary(risks), "oob": False}

@@ -1,19 +1,47 @@
+"""The admin shows PoCs and their people but does not change them.
+
+Every change to a PoC goes through ``apps.pocs.services`` (permission, validation, version,
+audit); the admin is not a side door around them, for superusers included.
+"""
+
 from django.contrib import admin
 
 from apps.pocs.models import Membership, PoC
 
 
-class MembershipInline(admin.TabularInline):
+class ReadOnlyPoCData:
+    """PoC data in the admin: organisation admins may look; nobody adds, changes or deletes."""
+
+    def _org_admin(self, request) -> bool:
+        user = request.user
+        return user.is_active and user.is_staff and user.is_org_admin
+
+    def has_module_permission(self, request):
+        return self._org_admin(request) or super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._org_admin(request) or super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class MembershipInline(ReadOnlyPoCData, admin.TabularInline):
     model = Membership
     extra = 0
-    raw_id_fields = ["user", "added_by"]
+    fields = ["user", "role", "added_by", "created_at"]
+    readonly_fields = fields
 
 
 @admin.register(PoC)
-class PoCAdmin(admin.ModelAdmin):
+class PoCAdmin(ReadOnlyPoCData, admin.ModelAdmin):
     list_display = ["name", "stage", "business_unit", "lead", "decision_maker", "decision_due_date"]
     list_filter = ["stage", "business_unit", "data_sensitivity"]
     search_fields = ["name", "sponsor"]
-    raw_id_fields = ["lead", "production_owner", "decision_maker", "created_by"]
-    readonly_fields = ["stage", "stage_changed_at", "version", "created_at", "updated_at"]
     inlines = [MembershipInline]

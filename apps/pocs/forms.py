@@ -1,24 +1,9 @@
 from django import forms
 
 from apps.accounts.models import User
-from apps.pocs.models import Membership, PoC
-from apps.pocs.services import ALL_FIELDS, PEOPLE_FIELDS
+from apps.pocs.models import EDITABLE_FIELDS, PEOPLE_FIELDS, Membership, PoC
 
-FIELD_LABELS = {
-    "name": "Name",
-    "description": "Description",
-    "business_unit": "Business unit",
-    "sponsor": "Sponsor",
-    "lead": "PoC lead",
-    "production_owner": "Production owner",
-    "production_owner_budget_line": "Ops budget line",
-    "decision_maker": "Decision-maker",
-    "kickoff_date": "Kickoff date",
-    "timebox_weeks": "Timebox (weeks)",
-    "timebox_justification": "Why the timebox is over 8 weeks",
-    "decision_due_date": "Decision due",
-    "data_sensitivity": "Data sensitivity",
-}
+FIELD_LABELS = EDITABLE_FIELDS
 
 
 class PoCCreateForm(forms.ModelForm):
@@ -30,7 +15,7 @@ class PoCCreateForm(forms.ModelForm):
 
 def field_form_class(field: str) -> type[forms.ModelForm]:
     """A one-field form (plus the version the editor read) for inline editing."""
-    if field not in ALL_FIELDS:
+    if field not in EDITABLE_FIELDS:
         raise KeyError(field)
     widgets = {}
     model_field = PoC._meta.get_field(field)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts.models import BusinessUnit
+from apps.audit.declarations import Audited
 
 DEFAULT_TIMEBOX_WEEKS = 6
 LONG_TIMEBOX_WEEKS = 8
@@ -30,26 +31,46 @@ class DataSensitivity(models.TextChoices):
     ON_PREMISES = "on_premises", "Must stay on-premises"
 
 
+# The fields people edit on a PoC, in the order the overview shows them, with their labels. The
+# overview, its inline forms, the services and the API all read this one list.
+EDITABLE_FIELDS = {
+    "name": "Name",
+    "description": "Description",
+    "business_unit": "Business unit",
+    "sponsor": "Sponsor",
+    "lead": "PoC lead",
+    "production_owner": "Production owner",
+    "production_owner_budget_line": "Ops budget line",
+    "decision_maker": "Decision-maker",
+    "kickoff_date": "Kickoff date",
+    "timebox_weeks": "Timebox (weeks)",
+    "timebox_justification": "Why the timebox is over 8 weeks",
+    "decision_due_date": "Decision due",
+    "data_sensitivity": "Data sensitivity",
+}
+# The named people on the PoC (user foreign keys among the editable fields).
+PEOPLE_FIELDS = ("lead", "production_owner", "decision_maker")
+# Long texts keep their leading and trailing spaces (indentation, lists); other text is stripped.
+UNSTRIPPED_FIELDS = ("description", "timebox_justification")
+
+
 class PoCQuerySet(models.QuerySet):
-    """The one access scope for PoCs. Every page, fragment and endpoint starts here."""
+    """The one access scope for PoCs. Every page, fragment and endpoint starts here.
+
+    The rules are the table of rights in ``apps.pocs.access``; these methods only read it.
+    """
+
+    def allowed_to(self, user, action: str) -> PoCQuerySet:
+        """The PoCs on which ``user`` holds a role that allows ``action``."""
+        from apps.pocs import access  # access reads this module's models
+
+        return self.filter(access.scope(user, action))
 
     def visible_to(self, user) -> PoCQuerySet:
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        if user.sees_all_pocs:
-            return self.all()
-        member = Membership.objects.filter(poc=OuterRef("pk"), user=user)
-        return self.filter(
-            Q(lead=user) | Q(production_owner=user) | Q(decision_maker=user) | Q(created_by=user) | Exists(member)
-        )
+        return self.allowed_to(user, "view")
 
     def editable_by(self, user) -> PoCQuerySet:
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        if user.is_org_admin:
-            return self.all()
-        contributor = Membership.objects.filter(poc=OuterRef("pk"), user=user, role=Membership.Role.CONTRIBUTOR)
-        return self.filter(Q(lead=user) | Exists(contributor))
+        return self.allowed_to(user, "edit")
 
 
 class PoC(models.Model):
@@ -59,6 +80,8 @@ class PoC(models.Model):
     edit made through a service, so a stale form or API write is refused instead of silently
     overwriting someone else's change.
     """
+
+    audit = Audited(poc_field="id", label="PoC")
 
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -159,6 +182,8 @@ class Membership(models.Model):
     The lead, production owner and decision-maker are named on the PoC itself, so a person can
     hold one of those roles and a membership without two rows disagreeing.
     """
+
+    audit = Audited(poc_field="poc", label="membership")
 
     class Role(models.TextChoices):
         CONTRIBUTOR = "contributor", "Contributor"

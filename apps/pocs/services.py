@@ -9,41 +9,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.audit.context import audited
-from apps.core.errors import ConflictError, TransitionRefused, ValidationFailed
+from apps.core.errors import TransitionRefused, ValidationFailed
+from apps.core.versioning import assign, check_fields, validate, versioned_update
 from apps.pocs import access, stages
-from apps.pocs.models import Membership, PoC, Stage
+from apps.pocs.models import EDITABLE_FIELDS, PEOPLE_FIELDS, UNSTRIPPED_FIELDS, Membership, PoC, Stage
 from apps.pocs.signals import poc_created
 
-# Fields a lead or contributor may edit; PEOPLE_FIELDS additionally need the "manage" right.
-EDITABLE_FIELDS = (
-    "name",
-    "description",
-    "business_unit",
-    "sponsor",
-    "production_owner_budget_line",
-    "kickoff_date",
-    "timebox_weeks",
-    "timebox_justification",
-    "decision_due_date",
-    "data_sensitivity",
-)
-PEOPLE_FIELDS = ("lead", "production_owner", "decision_maker")
-ALL_FIELDS = EDITABLE_FIELDS + PEOPLE_FIELDS
+ALL_FIELDS = tuple(EDITABLE_FIELDS)
 
 
-def _validate(poc: PoC, fields: list[str]) -> None:
-    try:
-        poc.full_clean(exclude=[f.name for f in PoC._meta.fields if f.name not in fields], validate_unique=False)
-    except ValidationError as exc:
-        errors = exc.message_dict
-        first = next(iter(errors.items()))
-        raise ValidationFailed(f"{first[0]}: {first[1][0]}", errors=errors) from None
+def check_open(poc: PoC) -> None:
+    """Refuse any write to a decided PoC: its record is final, for everyone, admins included."""
+    if poc.stage == Stage.DECIDED:
+        raise ValidationFailed("A decided PoC cannot be changed.")
 
 
 def field_value(poc: PoC, field: str) -> Any:
@@ -54,15 +37,20 @@ def field_value(poc: PoC, field: str) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
+def poc_snapshot(poc: PoC) -> dict[str, Any]:
+    """The editable state of a PoC as the API shows it."""
+    return {field: field_value(poc, field) for field in ALL_FIELDS}
+
+
 def poc_create(*, user: User, name: str, **fields: Any) -> PoC:
     """Create a PoC in draft. Its creator leads it unless someone else is named."""
-    unknown = set(fields) - set(ALL_FIELDS)
-    if unknown:
-        raise ValidationFailed(f"Unknown fields: {', '.join(sorted(unknown))}")
-    poc = PoC(name=(name or "").strip(), created_by=user, stage=Stage.DRAFT, **fields)
+    check_fields(fields, ALL_FIELDS)
+    poc = PoC(name=(name or "").strip(), created_by=user, stage=Stage.DRAFT)
+    for field, value in fields.items():
+        assign(poc, field, value, strip=field not in UNSTRIPPED_FIELDS)
     if poc.lead_id is None:
         poc.lead = user
-    _validate(poc, ["name", *fields, "lead"])
+    validate(poc, ["name", *fields, "lead"])
     with audited(user):
         poc.save()
         poc_created.send(sender=PoC, poc=poc, user=user)
@@ -72,44 +60,38 @@ def poc_create(*, user: User, name: str, **fields: Any) -> PoC:
 def poc_update(*, poc: PoC, user: User, changes: dict[str, Any], version: int | None) -> PoC:
     """Apply ``changes`` if ``version`` is still the PoC's version; otherwise ConflictError (409).
 
-    Nothing is written when anything is refused.
+    Each field needs its right (``access.required_action``): people and the sponsor need
+    ``manage``, the timebox justification ``justify``, the rest ``edit``. Nothing is written
+    when anything is refused.
     """
-    unknown = set(changes) - set(ALL_FIELDS)
-    if unknown:
-        raise ValidationFailed(f"These fields cannot be edited here: {', '.join(sorted(unknown))}")
-    access.check(poc, user, access.MANAGE if set(changes) & set(PEOPLE_FIELDS) else access.EDIT)
-    if version is None:
-        raise ValidationFailed("version: send the version you last read.", errors={"version": ["Required."]})
-    if poc.stage == Stage.DECIDED:
-        raise ValidationFailed("A decided PoC cannot be changed.")
-    with audited(user):
-        current = PoC.objects.select_for_update().get(pk=poc.pk)
-        if current.version != int(version):
-            raise ConflictError(
-                "Someone else changed this PoC after you opened it. Your changes were not saved; "
-                "the current values are shown.",
-                current={field: field_value(current, field) for field in changes},
-                current_version=current.version,
-            )
+    check_fields(changes, ALL_FIELDS)
+    for action in dict.fromkeys(access.required_action(field) for field in changes):
+        access.check(poc, user, action)
+    check_open(poc)
+
+    def apply(row: PoC, changes: dict[str, Any]) -> list[str]:
+        check_open(row)  # read again under the lock: a decision signed meanwhile wins
         for field, value in changes.items():
-            if isinstance(value, str) and field not in ("description", "timebox_justification"):
-                value = value.strip()
-            setattr(current, field, value)
-        _validate(current, list(changes))
-        current.version += 1  # the row is locked: no concurrent increment
-        current.save(update_fields=[*changes, "version", "updated_at"])
-    return current
+            assign(row, field, value, strip=field not in UNSTRIPPED_FIELDS)
+        return list(changes)
+
+    return versioned_update(
+        obj=poc, user=user, changes=changes, version=version, apply=apply, what="PoC",
+        snapshot=lambda row: {field: field_value(row, field) for field in changes},
+    )
 
 
 def poc_transition(*, poc: PoC, user: User, to: str) -> PoC:
     """Move the PoC to stage ``to`` if the move exists and every guard holds."""
     access.check(poc, user, access.MANAGE)
+    check_open(poc)  # decided is final: only signing reaches it, nothing leaves it
     if to not in Stage.values:
         raise ValidationFailed(
             f"'{to}' is not a stage. Stages: {', '.join(Stage.values)}.", errors={"to": ["Unknown stage."]}
         )
-    with audited(user):
-        current = PoC.objects.select_for_update().get(pk=poc.pk)
+
+    def move(current: PoC, _changes) -> list[str]:
+        check_open(current)  # read again under the lock: a decision signed meanwhile wins
         if not stages.is_move(current.stage, to):
             allowed = ", ".join(stages.next_stages(current.stage)) or "none"
             raise ValidationFailed(
@@ -125,19 +107,23 @@ def poc_transition(*, poc: PoC, user: User, to: str) -> PoC:
                 f"{len(missing)} condition{'s' if len(missing) > 1 else ''} missing: {shown}{more}",
                 missing=[item.as_dict() for item in missing],
             )
-        fields = ["stage", "stage_changed_at", "version", "updated_at"]
+        fields = ["stage", "stage_changed_at"]
         if to == Stage.KICKOFF and current.kickoff_date is None:
             current.kickoff_date = timezone.localdate()
             fields.append("kickoff_date")
         current.stage = to
         current.stage_changed_at = timezone.now()
-        current.version += 1  # the row is locked: no concurrent increment
-        current.save(update_fields=fields)
-    return current
+        return fields
+
+    return versioned_update(
+        obj=poc, user=user, changes={}, version=None, check_version=False, apply=move, what="PoC",
+        snapshot=poc_snapshot,
+    )
 
 
 def membership_add(*, poc: PoC, user: User, member: User, role: str) -> Membership:
     access.check(poc, user, access.MANAGE)
+    check_open(poc)
     if role not in Membership.Role.values:
         raise ValidationFailed(
             f"role: '{role}' is not a member role; use contributor or viewer.", errors={"role": ["Invalid role."]}
@@ -154,6 +140,7 @@ def membership_add(*, poc: PoC, user: User, member: User, role: str) -> Membersh
 
 def membership_update(*, membership: Membership, user: User, role: str) -> Membership:
     access.check(membership.poc, user, access.MANAGE)
+    check_open(membership.poc)
     if role not in Membership.Role.values:
         raise ValidationFailed(
             f"role: '{role}' is not a member role; use contributor or viewer.", errors={"role": ["Invalid role."]}
@@ -166,13 +153,14 @@ def membership_update(*, membership: Membership, user: User, role: str) -> Membe
 
 def membership_remove(*, membership: Membership, user: User) -> None:
     access.check(membership.poc, user, access.MANAGE)
+    check_open(membership.poc)
     with audited(user):
         membership.delete()
 
 
 def poc_summary_compute(*, poc_id: int) -> dict[str, Any]:
     """A snapshot of where the PoC stands: people, time, and what blocks the next move."""
-    from apps.audit.models import AuditEvent
+    from apps.audit.selectors import event_count
 
     poc = PoC.objects.get(pk=poc_id)
     forward = [s for s in stages.next_stages(poc.stage) if Stage.values.index(s) > Stage.values.index(poc.stage)]
@@ -185,7 +173,7 @@ def poc_summary_compute(*, poc_id: int) -> dict[str, Any]:
         "timebox_weeks": poc.timebox_weeks,
         "past_timebox": poc.is_past_timebox,
         "decision_overdue": poc.is_decision_overdue,
-        "changes_recorded": AuditEvent.objects.filter(poc_id=poc.pk).count(),
+        "changes_recorded": event_count(poc.pk),
         "blocking_next_stage": blocking,
         "computed_at": timezone.now().isoformat(),
     }
@@ -198,4 +186,4 @@ def poc_summary_request(*, poc: PoC, user: User):
 
     access.check(poc, user, access.EDIT)
     with transaction.atomic():
-        return job_enqueue(kind="poc.summary", task=poc_summary_recompute, poc=poc, user=user)
+        return job_enqueue(kind="poc.summary", task=poc_summary_recompute, subject=poc, user=user)

@@ -11,28 +11,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.audit.selectors import describe, events_for_poc
-from apps.core.errors import ConflictError, ServiceError, TransitionRefused
-from apps.core.models import Job
+from apps.core.errors import ServiceError, TransitionRefused
+from apps.core.forms import conflict_box, rearmed, save_form
+from apps.core.selectors import job_for, latest_job
 from apps.pocs import access, selectors, services
 from apps.pocs.forms import FIELD_LABELS, MemberAddForm, PoCCreateForm, field_form_class
-from apps.pocs.models import Membership
+from apps.pocs.models import EDITABLE_FIELDS, Membership, Stage
 
 ACTIVITY_PAGE_SIZE = 50
-OVERVIEW_FIELDS = [
-    "name",
-    "description",
-    "business_unit",
-    "sponsor",
-    "lead",
-    "production_owner",
-    "production_owner_budget_line",
-    "decision_maker",
-    "kickoff_date",
-    "timebox_weeks",
-    "timebox_justification",
-    "decision_due_date",
-    "data_sensitivity",
-]
 
 
 def _poc_context(request, poc, tab: str) -> dict:
@@ -62,8 +48,7 @@ def _field_context(poc, field, *, form=None, editing=False, conflict=None, can_e
 
 
 def _can_edit_field(poc, user, field) -> bool:
-    action = access.MANAGE if field in services.PEOPLE_FIELDS else access.EDIT
-    return poc.stage != "decided" and access.allowed(poc, user, action)
+    return poc.stage != Stage.DECIDED and access.allowed(poc, user, access.required_action(field))
 
 
 @login_required
@@ -95,10 +80,10 @@ def poc_detail(request, pk):
     )
     context = _poc_context(request, poc, "overview")
     context["fields"] = [
-        _field_context(poc, f, can_edit=_can_edit_field(poc, request.user, f)) for f in OVERVIEW_FIELDS
+        _field_context(poc, f, can_edit=_can_edit_field(poc, request.user, f)) for f in EDITABLE_FIELDS
     ]
     context["moves"] = selectors.stage_moves(poc)
-    context["latest_summary"] = Job.objects.filter(poc=poc, kind="poc.summary").first()
+    context["latest_summary"] = latest_job(poc, "poc.summary")
     if request.htmx and request.htmx.target == "stage-panel":
         return render(request, "pocs/poc_detail.html#stage-panel", context)
     return render(request, "pocs/poc_detail.html", context)
@@ -108,7 +93,7 @@ def poc_detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def poc_field(request, pk, field):
     """Inline editing of one PoC field: GET shows the form, POST saves it."""
-    if field not in OVERVIEW_FIELDS:
+    if field not in EDITABLE_FIELDS:
         raise Http404("No such field")
     poc = access.get_poc_for_user(request.user, pk)
     can_edit = _can_edit_field(poc, request.user, field)
@@ -126,39 +111,31 @@ def poc_field(request, pk, field):
     if not can_edit:
         raise PermissionDenied("You can read this PoC but not change it.")
     form = form_class(request.POST, instance=poc)
-    status = 200
+    outcome = save_form(
+        form,
+        lambda data: services.poc_update(
+            poc=poc, user=request.user, changes={field: data[field]}, version=data["version"]
+        ),
+    )
     conflict = None
-    if form.is_valid():
-        try:
-            poc = services.poc_update(
-                poc=poc,
-                user=request.user,
-                changes={field: form.cleaned_data[field]},
-                version=form.cleaned_data["version"],
-            )
-        except ConflictError as exc:
-            poc.refresh_from_db()
-            conflict = {"message": exc.message, "current": _field_context(poc, field)["value"]}
-            # Keep what the user typed; arm the form with the version they have now seen.
-            data = request.POST.copy()
-            data["version"] = poc.version
-            form = form_class(data, instance=poc)
-            status = 409
-        except ServiceError as exc:
-            for name, errors in (exc.errors or {"__all__": [exc.message]}).items():
-                form.add_error(name if name in form.fields else None, errors)
-            status = 400
-        else:
-            if request.htmx:
-                response = render(request, template, _field_context(poc, field, can_edit=can_edit))
-                response["HX-Trigger"] = "poc-changed"
-                return response
-            messages.success(request, f"Saved {FIELD_LABELS[field].lower()}.")
-            return redirect(poc)
-    else:
-        status = 400
+    if outcome.ok:
+        poc = outcome.result
+        if request.htmx:
+            response = render(request, template, _field_context(poc, field, can_edit=can_edit))
+            response["HX-Trigger"] = "poc-changed"
+            return response
+        messages.success(request, f"Saved {FIELD_LABELS[field].lower()}.")
+        return redirect(poc)
+    if outcome.conflict:
+        poc = access.get_poc_for_user(request.user, pk)
+        conflict = conflict_box(
+            outcome.conflict, typed={}, labels={field: FIELD_LABELS[field]}, fields=[field],
+            display=lambda _f, _v: _field_context(poc, field)["value"],
+        )
+        # Keep what the user typed; arm the form with the version they have now seen.
+        form = form_class(rearmed(request.POST, poc.version), instance=poc)
     ctx = _field_context(poc, field, form=form, editing=True, conflict=conflict, can_edit=can_edit)
-    return render(request, template, ctx, status=status)
+    return render(request, template, ctx, status=outcome.status)
 
 
 @login_required
@@ -255,7 +232,9 @@ def poc_summary(request, pk):
 @require_GET
 def poc_job(request, pk, job_id):
     poc = access.get_poc_for_user(request.user, pk)
-    job = get_object_or_404(Job, poc=poc, pk=job_id)
+    job = job_for(poc, job_id)
+    if job is None:
+        raise Http404
     response = render(request, "pocs/job_status.html", {"poc": poc, "job": job})
     if job.is_final and request.htmx:
         response["HX-Trigger"] = "job-finished"

@@ -42,8 +42,11 @@ def test_people_without_admin_rights_cannot_edit_templates(people, client_for):
 
 def test_the_demo_pocs_have_their_kickoffs_filled_in(db):
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert PoC.objects.filter(stage=Stage.KICKOFF).exists()
+    assert PoC.objects.exclude(stage__in=[Stage.DRAFT, Stage.KICKOFF]).exists()
     for poc in PoC.objects.all():
         items = ChecklistItem.objects.filter(poc=poc)
+        assert items.exists(), poc.name
         if poc.stage == Stage.KICKOFF:
             assert items.filter(status="done").exists() and items.filter(status="open").exists()
         else:

@@ -123,7 +123,7 @@ def test_a_real_worker_runs_the_summary_job(worker_queue, team, client):
 
     response = client.post(reverse("pocs:summary", args=[poc.pk]), HTTP_HX_REQUEST="true")
     assert response.status_code == 200
-    job = Job.objects.get(poc=poc, kind="poc.summary")
+    job = Job.objects.get(subject_type="pocs.poc", subject_id=poc.pk, kind="poc.summary")
     # Not eager: the answer shows the queued job, polling itself.
     assert job.status == Job.Status.QUEUED, job.status
     assert 'hx-trigger="every 1s"' in response.content.decode()
@@ -156,3 +156,30 @@ def test_a_real_worker_runs_the_summary_job(worker_queue, team, client):
     assert fragment["HX-Trigger"] == "job-finished"
     assert "Succeeded" in body
     assert re.search(r"<dt>Members</dt><dd>2</dd>", body)
+
+
+def test_a_real_worker_retries_a_temporary_failure(worker_queue, django_capture_on_commit_callbacks):
+    """The first attempt fails with ConnectionError; Celery redelivers it and the second succeeds."""
+    from apps.core.jobs import job_enqueue
+    from apps.core.tasks import selftest
+
+    worker, log_path = worker_queue
+    with django_capture_on_commit_callbacks(execute=True):
+        job = job_enqueue(kind="core.selftest", task=selftest, args=(1,))
+
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.is_final:
+            break
+        assert worker.poll() is None, f"the worker exited ({worker.returncode}):\n{_worker_log(log_path)}"
+        time.sleep(0.25)
+    else:
+        pytest.fail(f"job still {job.status} after {TIMEOUT} s; worker log:\n{_worker_log(log_path)}")
+
+    assert job.status == Job.Status.SUCCEEDED, f"{job.status}: {job.error}\n{_worker_log(log_path)}"
+    assert job.attempts == 2
+    assert job.result == {"attempts": 2, "retries": 1}
+    log = _worker_log(log_path)
+    assert "Retry in" in log, log
+    assert "Simulated temporary failure on attempt 1" in log

@@ -38,29 +38,31 @@ def test_plain_form_post_works_without_javascript(client_for, poc, people):
 
 
 def test_a_stale_edit_is_refused_with_the_current_value_and_keeps_the_users_text(client_for, poc, people):
-    services.poc_update(poc=poc, user=people["lead"], changes={"sponsor": "Current Sponsor"}, version=poc.version)
+    services.poc_update(
+        poc=poc, user=people["lead"], changes={"production_owner_budget_line": "Current Line"}, version=poc.version
+    )
     client = client_for(people["contributor"])
     response = client.post(
-        reverse("pocs:field", args=[poc.pk, "sponsor"]),
-        {"sponsor": "My Stale Sponsor", "version": 1},
+        reverse("pocs:field", args=[poc.pk, "production_owner_budget_line"]),
+        {"production_owner_budget_line": "My Stale Line", "version": 1},
         HTTP_HX_REQUEST="true",
     )
     body = response.content.decode()
     assert response.status_code == 409
     assert "Someone else changed this PoC" in body
-    assert "Current Sponsor" in body
-    assert 'value="My Stale Sponsor"' in body
+    assert "Current Line" in body
+    assert 'value="My Stale Line"' in body
     assert 'name="version" value="2"' in body
     poc.refresh_from_db()
-    assert poc.sponsor == "Current Sponsor"
+    assert poc.production_owner_budget_line == "Current Line"
     # Saving again with the version now shown succeeds: nothing typed was lost.
     response = client.post(
-        reverse("pocs:field", args=[poc.pk, "sponsor"]),
-        {"sponsor": "My Stale Sponsor", "version": 2},
+        reverse("pocs:field", args=[poc.pk, "production_owner_budget_line"]),
+        {"production_owner_budget_line": "My Stale Line", "version": 2},
         HTTP_HX_REQUEST="true",
     )
     poc.refresh_from_db()
-    assert poc.sponsor == "My Stale Sponsor"
+    assert poc.production_owner_budget_line == "My Stale Line"
 
 
 def test_stale_plain_post_answers_409(client_for, poc, people):
@@ -172,7 +174,7 @@ def test_recomputing_the_summary_runs_a_job_and_shows_its_result(
     client = client_for(people["lead"])
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("pocs:summary", args=[poc.pk]), HTTP_HX_REQUEST="true")
-    job = Job.objects.get(poc=poc, kind="poc.summary")
+    job = Job.objects.get(subject_type="pocs.poc", subject_id=poc.pk, kind="poc.summary")
     assert job.status == "succeeded"
     assert job.result["members"] == 2
     assert job.result["named_people"] == 3

@@ -1,7 +1,9 @@
 from django.urls import reverse
 from rest_framework import serializers
 
-from apps.checklists.models import Acknowledgement, BusinessCase, ChecklistItem, Status, ValidationQuestion
+from apps.checklists.models import Acknowledgement, BusinessCase, ChecklistItem, ValidationQuestion
+from apps.checklists.services import ACKNOWLEDGEMENT_FIELDS, BUSINESS_CASE_FIELDS, ITEM_FIELDS, VALIDATION_FIELDS
+from apps.core.api import patch_serializer
 
 
 class EvidenceSerializer(serializers.Serializer):
@@ -28,9 +30,24 @@ class ChecklistItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = ChecklistItem
         fields = [
-            "id", "reason", "position", "text", "help", "status", "owner", "owner_name", "due_date", "evidence",
-            "evidence_url", "evidence_note", "evidence_file", "evidence_file_name", "notes", "justification",
-            "version", "updated_at",
+            "id",
+            "reason",
+            "position",
+            "text",
+            "help",
+            "status",
+            "owner",
+            "owner_name",
+            "due_date",
+            "evidence",
+            "evidence_url",
+            "evidence_note",
+            "evidence_file",
+            "evidence_file_name",
+            "notes",
+            "justification",
+            "version",
+            "updated_at",
         ]
         read_only_fields = fields
 
@@ -41,20 +58,15 @@ class ChecklistItemSerializer(serializers.ModelSerializer):
         return str(item.owner) if item.owner_id else None
 
 
-class ChecklistItemPatchSerializer(serializers.Serializer):
-    """Send only the fields to change, plus the ``version`` you last read (a stale one answers 409)."""
-
-    version = serializers.IntegerField(min_value=1)
-    status = serializers.ChoiceField(choices=Status.choices, required=False)
-    owner = serializers.IntegerField(allow_null=True, required=False, help_text="A user id, or null")
-    due_date = serializers.DateField(allow_null=True, required=False)
-    evidence_url = serializers.CharField(allow_blank=True, required=False, max_length=500)
-    evidence_note = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False)
-    notes = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False)
-    justification = serializers.CharField(
-        allow_blank=True, required=False, trim_whitespace=False,
-        help_text="Required (not blank) when the status is accepted_risk",
-    )
+ChecklistItemPatchSerializer = patch_serializer(
+    ChecklistItem,
+    ITEM_FIELDS,
+    name="ChecklistItemPatchSerializer",
+    help_texts={
+        "owner": "A user id of someone on the PoC, or null",
+        "justification": "Required (not blank) when the status is accepted_risk",
+    },
+)
 
 
 class EvidenceUploadSerializer(serializers.Serializer):
@@ -68,17 +80,22 @@ class ValidationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ValidationQuestion
-        fields = ["id", "kind", "number", "question", "hypothesis", "target", "answer", "evidence_url", "version",
-                  "updated_at"]
+        fields = [
+            "id",
+            "kind",
+            "number",
+            "question",
+            "hypothesis",
+            "target",
+            "answer",
+            "evidence_url",
+            "version",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 
-class ValidationPatchSerializer(serializers.Serializer):
-    version = serializers.IntegerField(min_value=1)
-    hypothesis = serializers.CharField(allow_blank=True, required=False)
-    target = serializers.CharField(allow_blank=True, required=False, max_length=300)
-    answer = serializers.CharField(allow_blank=True, required=False)
-    evidence_url = serializers.CharField(allow_blank=True, required=False, max_length=500)
+ValidationPatchSerializer = patch_serializer(ValidationQuestion, VALIDATION_FIELDS, name="ValidationPatchSerializer")
 
 
 class AcknowledgementSerializer(serializers.ModelSerializer):
@@ -88,20 +105,30 @@ class AcknowledgementSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Acknowledgement
-        fields = ["id", "kind", "number", "limit", "acknowledged", "answered_where", "suggestion", "notes", "version",
-                  "updated_at"]
+        fields = [
+            "id",
+            "kind",
+            "number",
+            "limit",
+            "acknowledged",
+            "answered_where",
+            "suggestion",
+            "notes",
+            "version",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 
-class AcknowledgementPatchSerializer(serializers.Serializer):
-    version = serializers.IntegerField(min_value=1)
-    acknowledged = serializers.BooleanField(required=False)
-    answered_where = serializers.CharField(
-        allow_blank=True, required=False, max_length=200,
-        help_text="Free text; usually one of: Business case analysis, Cost model, Adoption plan, Monitoring plan, "
-        "Ops plan",
-    )
-    notes = serializers.CharField(allow_blank=True, required=False)
+AcknowledgementPatchSerializer = patch_serializer(
+    Acknowledgement,
+    ACKNOWLEDGEMENT_FIELDS,
+    name="AcknowledgementPatchSerializer",
+    help_texts={
+        "answered_where": "Free text; usually one of: Business case analysis, Cost model, Adoption plan, "
+        "Monitoring plan, Ops plan",
+    },
+)
 
 
 class BusinessCaseSerializer(serializers.ModelSerializer):
@@ -110,24 +137,24 @@ class BusinessCaseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = BusinessCase
-        fields = ["id", "value_hypothesis", "unit", "value_per_unit", "monthly_benefit", "max_cost_per_unit",
-                  "max_monthly_cost", "currency", "sponsor", "has_threshold", "version", "updated_at"]
+        fields = [
+            "id",
+            "value_hypothesis",
+            "unit",
+            "value_per_unit",
+            "monthly_benefit",
+            "max_cost_per_unit",
+            "max_monthly_cost",
+            "currency",
+            "sponsor",
+            "has_threshold",
+            "version",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 
-class BusinessCasePatchSerializer(serializers.Serializer):
-    version = serializers.IntegerField(min_value=1)
-    value_hypothesis = serializers.CharField(allow_blank=True, required=False)
-    unit = serializers.CharField(allow_blank=True, required=False, max_length=100)
-    value_per_unit = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True, required=False,
-                                              min_value=0)
-    monthly_benefit = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True, required=False,
-                                               min_value=0)
-    max_cost_per_unit = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True, required=False,
-                                                 min_value=0)
-    max_monthly_cost = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True, required=False,
-                                                min_value=0)
-    currency = serializers.CharField(required=False, max_length=3, min_length=3)
+BusinessCasePatchSerializer = patch_serializer(BusinessCase, BUSINESS_CASE_FIELDS, name="BusinessCasePatchSerializer")
 
 
 class AcceptedRiskSerializer(serializers.Serializer):

@@ -14,30 +14,13 @@ from apps.checklists import permissions, selectors, services, uploads
 from apps.checklists.api import serializers as s
 from apps.checklists.models import Acknowledgement, BusinessCase, ChecklistItem, ValidationQuestion
 from apps.checklists.views.evidence import evidence_response
+from apps.core.api import WRITE_RESPONSES
 from apps.core.errors import ValidationFailed
-from apps.pocs import access
-from apps.pocs.api.serializers import ConflictSerializer
+from apps.pocs.api.scoped import PoCScopedMixin
 
 
-class PoCScoped(APIView):
-    def poc(self):
-        return access.get_poc_for_user(self.request.user, self.kwargs["poc_pk"])
-
-    def row(self, model, pk, poc=None):
-        poc = poc or self.poc()
-        row = get_object_or_404(model, poc=poc, pk=pk)
-        row.poc = poc
-        return row
-
-    @staticmethod
-    def body(serializer_class, data) -> tuple[dict, int]:
-        body = serializer_class(data=data, partial=False)
-        body.is_valid(raise_exception=True)
-        changes = dict(body.validated_data)
-        return changes, changes.pop("version", None)
-
-
-WRITE_RESPONSES = {400: OpenApiResponse(description="Invalid input, field by field"), 409: ConflictSerializer}
+class PoCScoped(PoCScopedMixin, APIView):
+    """An endpoint under a PoC (see ``apps.pocs.api.scoped``)."""
 
 
 class ChecklistList(PoCScoped):
@@ -45,21 +28,21 @@ class ChecklistList(PoCScoped):
 
     @extend_schema(responses=s.ChecklistItemSerializer(many=True))
     def get(self, request, poc_pk):
-        return Response(s.ChecklistItemSerializer(selectors.checklist_items(self.poc()), many=True).data)
+        return Response(s.ChecklistItemSerializer(selectors.checklist_items(self.get_poc()), many=True).data)
 
 
 class ChecklistItemDetail(PoCScoped):
     @extend_schema(responses=s.ChecklistItemSerializer)
     def get(self, request, poc_pk, item_id):
-        return Response(s.ChecklistItemSerializer(self.row(ChecklistItem, item_id)).data)
+        return Response(s.ChecklistItemSerializer(self.get_row(ChecklistItem, item_id)).data)
 
     @extend_schema(
         request=s.ChecklistItemPatchSerializer, responses={200: s.ChecklistItemSerializer, **WRITE_RESPONSES}
     )
     def patch(self, request, poc_pk, item_id):
-        item = self.row(ChecklistItem, item_id)
+        item = self.get_row(ChecklistItem, item_id)
         permissions.check_item(item.poc, request.user, item.reason)
-        changes, version = self.body(s.ChecklistItemPatchSerializer, request.data)
+        changes, version = self.read_body(s.ChecklistItemPatchSerializer, request.data)
         item = services.checklist_item_update(item=item, user=request.user, changes=changes, version=version)
         return Response(s.ChecklistItemSerializer(item).data)
 
@@ -77,16 +60,16 @@ class ChecklistItemEvidence(PoCScoped):
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(description="The file")})
     def get(self, request, poc_pk, item_id):
-        return evidence_response(self.row(ChecklistItem, item_id))
+        return evidence_response(self.get_row(ChecklistItem, item_id))
 
     @extend_schema(request=s.EvidenceUploadSerializer, responses={200: s.ChecklistItemSerializer, **WRITE_RESPONSES})
     def post(self, request, poc_pk, item_id):
-        item = self.row(ChecklistItem, item_id)
+        item = self.get_row(ChecklistItem, item_id)
         permissions.check_item(item.poc, request.user, item.reason)
         data = request.data  # parses the body
         if getattr(request._request, "upload_too_large", False):
             raise ValidationFailed(uploads.too_big_message(), errors={"file": [uploads.too_big_message()]})
-        changes, version = self.body(s.EvidenceUploadSerializer, data)
+        changes, version = self.read_body(s.EvidenceUploadSerializer, data)
         item = services.checklist_item_attach_evidence(
             item=item, user=request.user, upload=changes["file"], version=version
         )
@@ -98,19 +81,19 @@ class ValidationList(PoCScoped):
 
     @extend_schema(responses=s.ValidationSerializer(many=True))
     def get(self, request, poc_pk):
-        return Response(s.ValidationSerializer(selectors.validations(self.poc()), many=True).data)
+        return Response(s.ValidationSerializer(selectors.validations(self.get_poc()), many=True).data)
 
 
 class ValidationDetail(PoCScoped):
     @extend_schema(responses=s.ValidationSerializer)
     def get(self, request, poc_pk, validation_id):
-        return Response(s.ValidationSerializer(self.row(ValidationQuestion, validation_id)).data)
+        return Response(s.ValidationSerializer(self.get_row(ValidationQuestion, validation_id)).data)
 
     @extend_schema(request=s.ValidationPatchSerializer, responses={200: s.ValidationSerializer, **WRITE_RESPONSES})
     def patch(self, request, poc_pk, validation_id):
-        row = self.row(ValidationQuestion, validation_id)
+        row = self.get_row(ValidationQuestion, validation_id)
         permissions.check_edit(row.poc, request.user)
-        changes, version = self.body(s.ValidationPatchSerializer, request.data)
+        changes, version = self.read_body(s.ValidationPatchSerializer, request.data)
         row = services.validation_update(validation=row, user=request.user, changes=changes, version=version)
         return Response(s.ValidationSerializer(row).data)
 
@@ -120,21 +103,21 @@ class AcknowledgementList(PoCScoped):
 
     @extend_schema(responses=s.AcknowledgementSerializer(many=True))
     def get(self, request, poc_pk):
-        return Response(s.AcknowledgementSerializer(selectors.acknowledgements(self.poc()), many=True).data)
+        return Response(s.AcknowledgementSerializer(selectors.acknowledgements(self.get_poc()), many=True).data)
 
 
 class AcknowledgementDetail(PoCScoped):
     @extend_schema(responses=s.AcknowledgementSerializer)
     def get(self, request, poc_pk, acknowledgement_id):
-        return Response(s.AcknowledgementSerializer(self.row(Acknowledgement, acknowledgement_id)).data)
+        return Response(s.AcknowledgementSerializer(self.get_row(Acknowledgement, acknowledgement_id)).data)
 
     @extend_schema(
         request=s.AcknowledgementPatchSerializer, responses={200: s.AcknowledgementSerializer, **WRITE_RESPONSES}
     )
     def patch(self, request, poc_pk, acknowledgement_id):
-        row = self.row(Acknowledgement, acknowledgement_id)
+        row = self.get_row(Acknowledgement, acknowledgement_id)
         permissions.check_edit(row.poc, request.user)
-        changes, version = self.body(s.AcknowledgementPatchSerializer, request.data)
+        changes, version = self.read_body(s.AcknowledgementPatchSerializer, request.data)
         row = services.acknowledgement_update(acknowledgement=row, user=request.user, changes=changes, version=version)
         return Response(s.AcknowledgementSerializer(row).data)
 
@@ -143,7 +126,7 @@ class BusinessCaseDetail(PoCScoped):
     """The value hypothesis and the production economics that make the PoC worth deploying."""
 
     def case(self):
-        poc = self.poc()
+        poc = self.get_poc()
         case = get_object_or_404(BusinessCase, poc=poc)
         case.poc = poc
         return case
@@ -156,7 +139,7 @@ class BusinessCaseDetail(PoCScoped):
     def patch(self, request, poc_pk):
         case = self.case()
         permissions.check_edit(case.poc, request.user)
-        changes, version = self.body(s.BusinessCasePatchSerializer, request.data)
+        changes, version = self.read_body(s.BusinessCasePatchSerializer, request.data)
         case = services.business_case_update(business_case=case, user=request.user, changes=changes, version=version)
         return Response(s.BusinessCaseSerializer(case).data)
 
@@ -166,4 +149,4 @@ class StallRiskList(PoCScoped):
 
     @extend_schema(responses=s.StallRiskSerializer(many=True))
     def get(self, request, poc_pk):
-        return Response(s.StallRiskSerializer(selectors.stall_risk(self.poc()), many=True).data)
+        return Response(s.StallRiskSerializer(selectors.stall_risk(self.get_poc()), many=True).data)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from apps.accounts.models import User
 from apps.checklists import permissions, uploads
 from apps.checklists.models import ChecklistItem
-from apps.checklists.services.common import check_open, refuse, versioned_update
 from apps.checklists.services.items import item_snapshot
+from apps.core.versioning import refuse, versioned_update
+from apps.pocs.services import check_open
 
 
 def checklist_item_attach_evidence(

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from apps.accounts.models import User
 from apps.checklists import permissions
-from apps.checklists.models import ChecklistItem, Status
-from apps.checklists.services.common import (
-    check_fields,
-    check_open,
-    check_url,
-    clean_text,
-    refuse,
-    versioned_update,
-)
+from apps.checklists.models import ChecklistItem
+from apps.core.versioning import assign, check_fields, refuse, versioned_update
+from apps.pocs import access
 from apps.pocs.models import PoC
+from apps.pocs.services import check_open
 
 ITEM_FIELDS = ("status", "owner", "due_date", "evidence_url", "evidence_note", "notes", "justification")
 
@@ -35,55 +29,22 @@ def item_snapshot(item: ChecklistItem) -> dict[str, Any]:
 
 
 def _owner(poc: PoC, value: Any) -> User | None:
+    """The person named as owner: an active account on the PoC, or nobody."""
     if value in (None, ""):
         return None
-    user = value if isinstance(value, User) else User.objects.filter(pk=_int(value, "owner"), is_active=True).first()
+    if isinstance(value, User):
+        user = value
+    else:
+        try:
+            pk = int(value)
+        except (TypeError, ValueError):
+            raise refuse("owner", "Give a person's id.") from None
+        user = User.objects.filter(pk=pk).first()
     if user is None or not user.is_active:
         raise refuse("owner", "No active person has this id.")
-    if not PoC.objects.visible_to(user).filter(pk=poc.pk).exists():
+    if not access.is_on_poc(poc, user):
         raise refuse("owner", f"{user} is not on this PoC; add them on the People tab first.")
     return user
-
-
-def _int(value: Any, field: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise refuse(field, "Give a person's id.") from None
-
-
-def _date(value: Any) -> datetime.date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime.date):
-        return value
-    try:
-        return datetime.date.fromisoformat(str(value))
-    except ValueError:
-        raise refuse("due_date", "Give the date as YYYY-MM-DD.") from None
-
-
-def _apply(poc: PoC):
-    def apply(item: ChecklistItem, changes: dict[str, Any]) -> list[str]:
-        fields = []
-        for field, value in changes.items():
-            if field == "owner":
-                item.owner = _owner(poc, value)
-            elif field == "due_date":
-                item.due_date = _date(value)
-            elif field == "status":
-                if value not in Status.values:
-                    raise refuse("status", f"Choose one of: {', '.join(Status.values)}.")
-                item.status = value
-            else:
-                setattr(item, field, clean_text(value))
-            fields.append(field)
-        check_url("evidence_url", item.evidence_url)
-        if item.status == Status.ACCEPTED_RISK and not item.justification.strip():
-            raise refuse("justification", "Write why this risk is accepted rather than fixed.")
-        return fields
-
-    return apply
 
 
 def checklist_item_update(
@@ -92,13 +53,21 @@ def checklist_item_update(
     """Change an item's status, owner, due date, evidence link or note, notes or justification.
 
     Accepting a risk needs a written justification; the production owner may change the ops
-    handover items (reason 4) only.
+    handover items (reason 4) only; only people on the PoC may own an item.
     """
     check_fields(changes, ITEM_FIELDS)
     poc = item.poc
     permissions.check_item(poc, user, item.reason)
     check_open(poc)
+
+    def apply(row: ChecklistItem, changes: dict[str, Any]) -> list[str]:
+        for field, value in changes.items():
+            if field == "owner":
+                row.owner = _owner(poc, value)
+            else:
+                assign(row, field, value)
+        return list(changes)  # the model's clean() holds the justification rule whichever field changed
+
     return versioned_update(
-        obj=item, user=user, changes=changes, version=version, apply=_apply(poc), snapshot=item_snapshot,
-        what="item",
+        obj=item, user=user, changes=changes, version=version, apply=apply, snapshot=item_snapshot, what="item"
     )

@@ -9,12 +9,9 @@ from apps.accounts.models import User
 from apps.checklists import forms, permissions, selectors
 from apps.checklists.forms import ItemForm, item_initial
 from apps.checklists.models import ANSWERED_WHERE_SUGGESTIONS, ChecklistItem, Reason, Status
-from apps.checklists.services import (
-    ACKNOWLEDGEMENT_FIELDS,
-    BUSINESS_CASE_FIELDS,
-    VALIDATION_FIELDS,
-    item_snapshot,
-)
+from apps.checklists.services import ACKNOWLEDGEMENT_FIELDS, BUSINESS_CASE_FIELDS, VALIDATION_FIELDS
+from apps.core.errors import ConflictError
+from apps.core.forms import conflict_box
 from apps.pocs import access
 from apps.pocs.models import PoC
 
@@ -97,23 +94,20 @@ def render_with_risk(request, poc: PoC, html: str, *, reason: int | None = None)
     return "".join(parts)
 
 
-def describe_value(field: str, value, current: ChecklistItem) -> str:
-    if field == "status":
-        return Status(value).label if value else "—"
-    if field == "owner":
-        return str(current.owner) if current.owner_id else "nobody"
-    return str(value) if value not in (None, "") else "—"
+ITEM_LABELS = {
+    "status": "Status", "owner": "Owner", "due_date": "Due", "evidence_url": "Evidence link",
+    "evidence_note": "Evidence note", "notes": "Notes", "justification": "Justification",
+}
 
 
-def item_conflict(message: str, current: ChecklistItem, typed: dict) -> dict:
+def item_conflict(exc: ConflictError, current: ChecklistItem, typed: dict) -> dict:
     """The conflict to show: the message and, per field the user changed, the value saved meanwhile."""
-    now = item_snapshot(current)
-    labels = {"status": "Status", "owner": "Owner", "due_date": "Due", "evidence_url": "Evidence link",
-              "evidence_note": "Evidence note", "notes": "Notes", "justification": "Justification"}
-    typed_norm = {**typed, "owner": typed.get("owner"),
-                  "due_date": typed["due_date"].isoformat() if typed.get("due_date") else None}
-    fields = [f for f in labels if f in typed_norm and (typed_norm[f] or None) != (now[f] or None)]
-    return {
-        "message": message,
-        "current": [{"field": f, "label": labels[f], "value": describe_value(f, now[f], current)} for f in fields],
-    }
+
+    def display(field, value):
+        if field == "status":
+            return Status(value).label if value else "—"
+        if field == "owner":
+            return str(current.owner) if current.owner_id else "nobody"
+        return value
+
+    return conflict_box(exc, typed={**typed, "owner": typed.get("owner")}, labels=ITEM_LABELS, display=display)

@@ -15,7 +15,7 @@ from apps.checklists.forms import EvidenceFileForm
 from apps.checklists.models import ChecklistItem
 from apps.checklists.views.common import item_row, owner_choices
 from apps.checklists.views.kickoff import get_item, render_item
-from apps.core.errors import ConflictError, ServiceError
+from apps.core.forms import save_form
 
 
 def evidence_response(item: ChecklistItem) -> FileResponse:
@@ -60,16 +60,21 @@ def _item_evidence(request, pk, item_id):
     elif not form.is_valid():
         error = form.errors["file"][0] if "file" in form.errors else "Reload the page and try again."
     else:
-        try:
-            item = services.checklist_item_attach_evidence(
-                item=item, user=request.user, upload=form.cleaned_data["file"], version=form.cleaned_data["version"]
-            )
-        except ConflictError as exc:
+        outcome = save_form(
+            form,
+            lambda data: services.checklist_item_attach_evidence(
+                item=item, user=request.user, upload=data["file"], version=data["version"]
+            ),
+        )
+        if outcome.ok:
+            item = outcome.result
+            item.poc = poc
+        elif outcome.conflict:
             item = ChecklistItem.objects.select_related("owner").get(pk=item.pk)
             item.poc = poc
-            error = exc.message
-        except ServiceError as exc:
-            error = (exc.errors.get("file") or [exc.message])[0]
+            error = outcome.conflict.message
+        else:
+            error = (form.errors.get("file") or form.non_field_errors() or ["Reload the page and try again."])[0]
     if error:
         return render_item(request, poc, item_row(item, rights, choices, upload_error=error), status=400)
     if request.htmx:

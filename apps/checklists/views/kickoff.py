@@ -21,7 +21,7 @@ from apps.checklists.views.common import (
     page_context,
     render_with_risk,
 )
-from apps.core.errors import ConflictError, ServiceError
+from apps.core.forms import rearmed, save_form
 from apps.pocs import access
 from apps.pocs import selectors as poc_selectors
 
@@ -63,25 +63,24 @@ def kickoff_item(request, pk, item_id):
 
     permissions.check_item(poc, request.user, item.reason)
     form = ItemForm(request.POST, item=item, owner_choices=choices)
-    if not form.is_valid():
-        return render_item(request, poc, item_row(item, rights, choices, form=form), status=400)
-    try:
-        item = services.checklist_item_update(
-            item=item, user=request.user, changes=form.changes(), version=form.cleaned_data["version"]
-        )
-    except ConflictError as exc:
+    outcome = save_form(
+        form,
+        lambda data: services.checklist_item_update(
+            item=item, user=request.user, changes=form.changes(), version=data["version"]
+        ),
+    )
+    if outcome.conflict:
         current = ChecklistItem.objects.select_related("owner").get(pk=item.pk)
+        current.poc = poc
         # Keep what the user typed and arm the form with the version they have now seen, so
         # saving again replaces the current values on purpose.
-        data = request.POST.copy()
-        data["version"] = current.version
-        form = ItemForm(data, item=current, owner_choices=choices)
-        conflict = item_conflict(exc.message, current, form.cleaned_data if form.is_valid() else {})
+        form = ItemForm(rearmed(request.POST, current.version), item=current, owner_choices=choices)
+        conflict = item_conflict(outcome.conflict, current, form.cleaned_data if form.is_valid() else {})
         return render_item(request, poc, item_row(current, rights, choices, form=form, conflict=conflict), status=409)
-    except ServiceError as exc:
-        for name, errors in (exc.errors or {"__all__": [exc.message]}).items():
-            form.add_error(name if name in form.fields else None, errors)
-        return render_item(request, poc, item_row(item, rights, choices, form=form), status=400)
+    if not outcome.ok:
+        return render_item(request, poc, item_row(item, rights, choices, form=form), status=outcome.status)
+    item = outcome.result
+    item.poc = poc
     if request.htmx:
         return render_item(request, poc, item_row(item, rights, choices), with_risk=True)
     messages.success(request, f"Saved “{item.text}”.")

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from apps.checklists import forms, permissions, services
 from apps.checklists.models import Acknowledgement, BusinessCase, ValidationQuestion
 from apps.checklists.views.common import PAGE, render_with_risk
-from apps.core.errors import ConflictError, ServiceError
+from apps.core.forms import conflict_box, rearmed, save_form
 from apps.pocs import access
 
 SECTIONS = {
@@ -34,45 +34,26 @@ def section_form(partial: str, row, data=None):
     return form_class(initial=forms.initial_for(row, fields), row=row)
 
 
-def section_conflict(exc: ConflictError, form) -> dict:
-    """The saved values that differ from what the user typed, labelled as on the form."""
-    typed = form.cleaned_data if form.is_valid() else {}
-    current = []
-    for field, value in exc.current.items():
-        mine = typed.get(field)
-        if str(mine if mine is not None else "") != str(value if value is not None else ""):
-            label = form.fields[field].label or field.replace("_", " ")
-            current.append({"label": label, "value": value})
-    return {"message": exc.message, "current": current}
-
-
 def _save(request, poc, partial: str, row):
     """Validate, call the section's service, and answer with the section (and risk updates for htmx)."""
-    _model, form_class, service, keyword, fields, anchor = SECTIONS[partial]
+    _model, _form_class, service, keyword, _fields, anchor = SECTIONS[partial]
     permissions.check_edit(poc, request.user)
     row.poc = poc
     form = section_form(partial, row, request.POST)
+    outcome = save_form(
+        form, lambda data: service(**{keyword: row}, user=request.user, changes=form.changes(), version=data["version"])
+    )
     conflict = None
-    status = 200
-    if form.is_valid():
-        try:
-            row = service(**{keyword: row}, user=request.user, changes=form.changes(),
-                          version=form.cleaned_data["version"])
-        except ConflictError as exc:
-            row = type(row).objects.get(pk=row.pk)
-            data = request.POST.copy()
-            data["version"] = row.version
-            form = section_form(partial, row, data)
-            conflict = section_conflict(exc, form)
-            status = 409
-        except ServiceError as exc:
-            for name, errors in (exc.errors or {"__all__": [exc.message]}).items():
-                form.add_error(name if name in form.fields else None, errors)
-            status = 400
-        else:
-            form = section_form(partial, row)
-    else:
-        status = 400
+    if outcome.ok:
+        row = outcome.result
+        form = section_form(partial, row)
+    elif outcome.conflict:
+        row = type(row).objects.get(pk=row.pk)
+        row.poc = poc
+        form = section_form(partial, row, rearmed(request.POST, row.version))
+        labels = {name: (field.label or name.replace("_", " ")) for name, field in form.fields.items()}
+        conflict = conflict_box(outcome.conflict, typed=form.cleaned_data if form.is_valid() else {}, labels=labels)
+    status = outcome.status
     ctx = {"poc": poc, "row": row, "form": form, "conflict": conflict, "can_edit": True}
     if request.htmx:
         html = render_to_string(f"{PAGE}#{partial}", ctx, request=request)

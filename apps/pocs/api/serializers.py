@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from apps.accounts.models import BusinessUnit, User
-from apps.pocs.models import Membership, PoC, Stage
+from apps.pocs.models import EDITABLE_FIELDS, Membership, PoC, Stage
 
 active_users = User.objects.filter(is_active=True)
 
@@ -26,21 +26,9 @@ class PoCSerializer(serializers.ModelSerializer):
         model = PoC
         fields = [
             "id",
-            "name",
-            "description",
-            "business_unit",
-            "sponsor",
-            "lead",
-            "production_owner",
-            "production_owner_budget_line",
-            "decision_maker",
+            *EDITABLE_FIELDS,
             "stage",
             "stage_changed_at",
-            "kickoff_date",
-            "timebox_weeks",
-            "timebox_justification",
-            "decision_due_date",
-            "data_sensitivity",
             "version",
             "elapsed_weeks",
             "past_timebox",
@@ -50,7 +38,6 @@ class PoCSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["stage", "stage_changed_at", "created_by", "created_at", "updated_at"]
-        extra_kwargs = {"timebox_weeks": {"min_value": 1, "max_value": 52}}
 
 
 class TransitionSerializer(serializers.Serializer):
@@ -66,12 +53,6 @@ class MissingSerializer(serializers.Serializer):
 class TransitionRefusedSerializer(serializers.Serializer):
     detail = serializers.CharField()
     missing = MissingSerializer(many=True)
-
-
-class ConflictSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    current = serializers.DictField()
-    current_version = serializers.IntegerField()
 
 
 class PersonSerializer(serializers.Serializer):

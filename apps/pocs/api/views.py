@@ -2,14 +2,14 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from apps.audit.selectors import describe, events_for_poc
+from apps.core.api import ConflictSerializer
 from apps.pocs import access, selectors, services
+from apps.pocs.api.scoped import PoCScopedMixin
 from apps.pocs.api.serializers import (
     ActivitySerializer,
-    ConflictSerializer,
     MembershipRoleSerializer,
     MembershipSerializer,
     MembershipWriteSerializer,
@@ -19,18 +19,6 @@ from apps.pocs.api.serializers import (
     TransitionSerializer,
 )
 from apps.pocs.models import Membership
-
-
-class PoCScopedMixin:
-    """Nested endpoints: the PoC in the URL must be visible to the caller, or 404."""
-
-    def get_poc(self, action_name=access.VIEW):
-        return access.get_poc_for_user(
-            self.request.user,
-            self.kwargs["poc_pk"],
-            action=action_name,
-            queryset=selectors.pocs_for_user(self.request.user),
-        )
 
 
 @extend_schema_view(
@@ -67,9 +55,7 @@ class PoCViewSet(
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
-        if "version" not in data:
-            raise ValidationError({"version": ["Send the version you last read."]})
-        version = data.pop("version")
+        version = data.pop("version", None)  # the service refuses a missing or stale one
         serializer.instance = services.poc_update(
             poc=serializer.instance, user=self.request.user, changes=data, version=version
         )
