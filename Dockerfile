@@ -19,21 +19,22 @@ RUN apt-get update \
 
 WORKDIR /app
 
-# Dependencies first (from pyproject.toml), so a code change does not reinstall them.
+# Dependencies first (from pyproject.toml, at the versions pinned in requirements/constraints.txt),
+# so a code change does not reinstall them. Only the runtime dependencies, not the dev extras.
 COPY pyproject.toml ./
+COPY requirements/constraints.txt requirements/
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
         > /tmp/requirements.txt \
-    && pip install -r /tmp/requirements.txt \
+    && pip install -c requirements/constraints.txt -r /tmp/requirements.txt \
     && rm /tmp/requirements.txt
 
 # The application runs from /app (on PYTHONPATH) rather than from site-packages: settings find
 # templates/, static/ and staticfiles/ next to the pocportal package.
 COPY . .
 
-# Static files are collected at build time; whitenoise serves them. Settings do not connect to the
-# database at import when DATABASE_URL is set, so placeholder values are enough here.
-RUN SECRET_KEY=collectstatic-at-build-time-only DATABASE_URL=postgres://build@localhost:5432/build \
-    python manage.py collectstatic --noinput
+# Static files are collected at build time; whitenoise serves them. Importing the settings never
+# connects to a database or writes a file, so a placeholder key is all collectstatic needs.
+RUN SECRET_KEY=collectstatic-at-build-time-only python manage.py collectstatic --noinput
 
 RUN useradd --system --user-group --create-home --home-dir /home/pocportal --shell /usr/sbin/nologin pocportal \
     && mkdir -p /data \

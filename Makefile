@@ -4,10 +4,12 @@
 #   make test    lint, migration check, deploy check, then the test suite
 #   make lint    ruff
 #   make bench   benchmarks in a scratch database: ratios against same-run baselines
+#   make constraints  re-pin requirements/constraints.txt to the versions in .venv
 #   make clean   remove caches
 #
 # Configuration comes from the environment (see the README); without DATABASE_URL the
-# embedded PostgreSQL under DATA_DIR (default ./var) is used, without REDIS_URL jobs run in-process.
+# embedded PostgreSQL under DATA_DIR (default ./var) is started (python -m pocportal.embedded_db start)
+# and used, without REDIS_URL jobs run in-process. Importing the settings never starts it.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -16,25 +18,32 @@ PORT ?= 8000
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+CONSTRAINTS := requirements/constraints.txt
 CHROMIUM_PATH ?= /usr/bin/chromium
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 PYTHON ?=
 
-.PHONY: help install run test lint bench clean
+# Without DATABASE_URL: create the secret key file and start (or reuse) the embedded PostgreSQL, which
+# settings then find; with it, only the key file when SECRET_KEY is unset too.
+PREPARE_DATA_DIR := if [ -z "$${DATABASE_URL:-}" ]; then "$(PY)" -m pocportal.embedded_db start >/dev/null; \
+	elif [ -z "$${SECRET_KEY:-}" ]; then "$(PY)" -m pocportal.embedded_db secret-key; fi
+
+.PHONY: help install run test lint bench constraints clean
 
 help:
 	@echo "make run     start the portal on http://127.0.0.1:$(PORT)/ (PORT=... to change)"
 	@echo "make test    ruff, migration check, deploy check, pytest"
 	@echo "make lint    ruff check"
 	@echo "make bench   benchmarks (scratch database, ratios against same-run baselines; var/bench/results.json)"
-	@echo "make install create .venv and install the project with its dev extras"
+	@echo "make install create .venv and install the project with its dev extras (versions from $(CONSTRAINTS))"
+	@echo "make constraints  re-pin $(CONSTRAINTS) to the versions installed in .venv"
 	@echo "make clean   remove caches"
 
 install: $(STAMP)
 
-# Re-installs only when pyproject.toml changes (or the virtualenv is missing).
-$(STAMP): pyproject.toml
+# Re-installs only when pyproject.toml or the constraints change (or the virtualenv is missing).
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	@if [ ! -x "$(PY)" ]; then \
 		python="$(PYTHON)"; \
 		if [ -z "$$python" ]; then \
@@ -55,7 +64,7 @@ $(STAMP): pyproject.toml
 		"$$python" -m venv "$(VENV)"; \
 	fi
 	"$(PY)" -m pip install --quiet --upgrade pip
-	"$(PY)" -m pip install --quiet -e '.[dev]'
+	"$(PY)" -m pip install --quiet -c "$(CONSTRAINTS)" -e '.[dev]'
 	@touch "$(STAMP)"
 
 run: export DEBUG ?= true
@@ -67,6 +76,7 @@ lint: install
 
 test: install
 	"$(VENV)/bin/ruff" check .
+	@$(PREPARE_DATA_DIR)
 	"$(PY)" manage.py makemigrations --check --dry-run
 	env -u DJANGO_ALLOW_ASYNC_UNSAFE DEBUG=false HTTPS_ONLY=true ALLOWED_HOSTS=pocportal.example.com \
 		SECRET_KEY="$$("$(PY)" -c 'import secrets; print(secrets.token_urlsafe(64))')" \
@@ -86,7 +96,11 @@ test: install
 
 # Creates and drops its own database (pocportal_bench) on the same server; BENCH_ARGS=--quick for a smoke run.
 bench: install
+	@$(PREPARE_DATA_DIR)
 	"$(PY)" -m bench.run $(BENCH_ARGS)
+
+constraints: install
+	"$(PY)" scripts/freeze_constraints.py
 
 clean:
 	rm -rf .pytest_cache .ruff_cache

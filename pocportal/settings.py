@@ -2,6 +2,10 @@
 
 The README's configuration table lists each variable. Defaults are safe for production
 (``DEBUG`` off, HTTPS-only cookies); ``make run`` turns ``DEBUG`` on for a local machine.
+
+Importing this module starts nothing and writes nothing. Without ``SECRET_KEY`` and
+``DATABASE_URL`` it reads what ``python -m pocportal.embedded_db start`` (run by ``make run``)
+prepared in the data folder: the key file and the running embedded PostgreSQL.
 """
 
 from __future__ import annotations
@@ -9,8 +13,13 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
+import dj_email_url
+from django.core.exceptions import ImproperlyConfigured
+
+from pocportal.embedded_db import data_dir_from_environment, read_secret_key, running_database_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -35,24 +44,16 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
 
-DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var"))).resolve()
+DATA_DIR = data_dir_from_environment()
 DEBUG = env_bool("DEBUG", False)
 
-
-def _secret_key() -> str:
-    """SECRET_KEY from the environment, else one generated once and kept in the data folder."""
-    key = env_str("SECRET_KEY")
-    if key:
-        return key
-    path = DATA_DIR / "secret_key"
-    if not path.exists():
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(64))
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
-SECRET_KEY = _secret_key()
+# SECRET_KEY from the environment, else the key file `make run` creates in the data folder, else a
+# key made for this process only (nothing is written): sessions then end when it restarts and are
+# not shared between processes, so `manage.py check` warns (core.W001) until one is configured.
+SECRET_KEY = env_str("SECRET_KEY") or read_secret_key(DATA_DIR)
+SECRET_KEY_EPHEMERAL = not SECRET_KEY
+if SECRET_KEY_EPHEMERAL:
+    SECRET_KEY = secrets.token_urlsafe(64)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
@@ -116,9 +117,12 @@ DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 60))}
 else:
-    from pocportal.embedded_db import database_settings
-
-    DATABASES = {"default": database_settings(DATA_DIR)}
+    # The embedded cluster `make run` started (found through its postmaster.pid), else a backend that
+    # answers every use with an error saying to run `make run` or set DATABASE_URL.
+    DATABASES = {
+        "default": running_database_settings(DATA_DIR) or {"ENGINE": "pocportal.no_database"},
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
 DATABASES["default"].setdefault("TEST", {})
 if env_str("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"]["NAME"] = env_str("TEST_DATABASE_NAME")
@@ -206,20 +210,45 @@ TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
+
 # --- Email -------------------------------------------------------------------------------------------
+def email_settings(url: str) -> dict:
+    """``EMAIL_*`` settings for an ``EMAIL_URL``, parsed by ``dj_email_url``.
+
+    ``smtp://user:pass@host:port`` plain (port 25 by default); ``smtp+tls://`` and ``submission://``
+    STARTTLS (port 587); ``smtps://`` TLS from the first byte (port 465). Query parameters such as
+    ``?timeout=10`` are passed on to ``dj_email_url``.
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in {"smtp", "smtp+tls", "submission", "smtps"}:
+        raise ImproperlyConfigured("EMAIL_URL must start with smtp://, smtp+tls://, submission:// or smtps://")
+    # dj_email_url reads smtps as STARTTLS and knows no smtp+tls: name each by what it means to it.
+    if scheme == "smtp+tls":
+        parts = parts._replace(scheme="submission")
+    elif scheme == "smtps":
+        query = "&".join(filter(None, [parts.query, "ssl=true"]))
+        parts = parts._replace(scheme="smtp", query=query, netloc=parts.netloc if parts.port else f"{parts.netloc}:465")
+    values = dj_email_url.parse(urlunsplit(parts))
+    return {
+        **values,
+        "EMAIL_HOST": values["EMAIL_HOST"] or "localhost",
+        "EMAIL_HOST_USER": values["EMAIL_HOST_USER"] or "",
+        "EMAIL_HOST_PASSWORD": values["EMAIL_HOST_PASSWORD"] or "",
+    }
+
+
 EMAIL_URL = env_str("EMAIL_URL")
 if EMAIL_URL:
-    # smtp://user:password@host:port ; smtp+tls:// turns on STARTTLS
-    from urllib.parse import unquote, urlparse
-
-    _email = urlparse(EMAIL_URL)
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = _email.hostname or "localhost"
-    EMAIL_PORT = _email.port or 25
-    EMAIL_HOST_USER = unquote(_email.username or "")
-    EMAIL_HOST_PASSWORD = unquote(_email.password or "")
-    EMAIL_USE_TLS = _email.scheme == "smtp+tls"
-    EMAIL_USE_SSL = _email.scheme == "smtps"
+    _email = email_settings(EMAIL_URL)
+    EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+    EMAIL_HOST = _email["EMAIL_HOST"]
+    EMAIL_PORT = _email["EMAIL_PORT"]
+    EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
+    EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
+    EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
+    EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
+    EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"]
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "PoC Portal <pocportal@localhost>")

@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
 # Local development server: migrate, seed the demo, then runserver on 127.0.0.1:$PORT.
+# Without DATABASE_URL it first starts (or reuses) the embedded PostgreSQL under $DATA_DIR/postgres
+# and exports its DATABASE_URL; without SECRET_KEY it creates $DATA_DIR/secret_key once. Settings
+# only read these: they never start a server or write a file.
 # With REDIS_URL set, a Celery worker and beat run alongside and stop when the server stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +25,14 @@ stop_children() {
 trap stop_children EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+if [ -z "${DATABASE_URL:-}" ]; then
+    echo "DATABASE_URL is not set: using the embedded PostgreSQL under $data_dir/postgres."
+    DATABASE_URL="$("$PY" -m pocportal.embedded_db start)"
+    export DATABASE_URL
+elif [ -z "${SECRET_KEY:-}" ]; then
+    "$PY" -m pocportal.embedded_db secret-key
+fi
 
 "$PY" manage.py migrate --noinput
 "$PY" manage.py seed_demo

@@ -15,6 +15,13 @@ def team(db):
 
 
 @pytest.fixture
+def private_media(settings, tmp_path):
+    """Uploads go to a folder of the test's own, removed with it."""
+    settings.MEDIA_ROOT = tmp_path / "uploads"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
 def poc(team):
     return team[0]
 

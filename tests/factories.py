@@ -1,11 +1,14 @@
 """Factories for tests. Passwords are hashed once per run (Argon2 is slow on purpose)."""
 
+import importlib
 from functools import cache
 
 import factory
+from django.apps import apps as django_apps
 from django.contrib.auth.hashers import make_password
 
 from apps.accounts.models import BusinessUnit, User
+from apps.checklists.models import ChecklistTemplate
 from apps.pocs import services
 from apps.pocs.models import PoC
 
@@ -59,3 +62,9 @@ def make_team(**poc_fields):
     services.membership_add(poc=poc, user=people["lead"], member=people["viewer"], role="viewer")
     poc.refresh_from_db()
     return poc, people
+
+
+def ensure_default_template() -> None:
+    """Put the seeded kickoff template back if a transactional test emptied the tables before."""
+    if not ChecklistTemplate.objects.filter(is_current=True).exists():
+        importlib.import_module("apps.checklists.migrations.0003_default_template").seed(django_apps, None)

@@ -29,7 +29,7 @@ HX_HEADERS = re.compile(r"<body[^>]*\shx-headers='([^']+)'")
 
 
 @pytest.fixture
-def objects(team):
+def objects(team, private_media):
     return make_objects(*team)
 
 

@@ -1,13 +1,18 @@
-"""Every route in the URLconf, walked as people who must not get in.
+"""Every route in the URLconf, walked as every role a person can have on a PoC.
 
 The walk reads the resolver, so a route added by any app later is checked without anyone
 listing it here. A route with a URL parameter this file cannot fill fails the walk: give the
 parameter a value in ``KWARG_VALUES`` (an object of the team's PoC that the outsider cannot see)
-or, if the route is public by design, add it to ``EXCLUDED`` with the reason.
+or, if the route is public by design, add it to ``EXCLUDED`` with the reason. A route must also
+say, in ``NEEDS``, what each of its methods needs (view, edit, manage, ...); the walk derives
+from that and ``ROLE_RIGHTS`` what every role must get, and fails on a route not classified.
+
+The walked checklist items carry a real evidence file, so downloading it is checked too.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,10 +20,14 @@ from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from rest_framework.authtoken.models import Token
 
+from apps.checklists.models import ChecklistItem, Reason
+from apps.checklists.services import checklist_item_attach_evidence
 from apps.core.models import Job
 from apps.pocs.models import Membership
 
@@ -52,6 +61,9 @@ class Objects:
     membership: Membership
     job: Job
     extra: dict = field(default_factory=dict)
+    # Checklist item id -> the bytes of the evidence file attached to it.
+    evidence: dict = field(default_factory=dict)
+    ops_item: Any = None  # an ops handover (reason 4) item, which the production owner may edit
 
 
 def _first(related, kwarg: str):
@@ -168,9 +180,24 @@ def fill(route: Route, kwarg: str, objects: Objects) -> Any:
 
 
 def make_objects(poc, people) -> Objects:
+    """The team's objects for the walk. The first checklist item and the first ops handover item
+    get a real evidence file (through the service), so MEDIA_ROOT must be a temporary folder:
+    request the ``private_media`` fixture."""
     membership = Membership.objects.get(poc=poc, user=people["viewer"])
-    job = Job.objects.create(kind="poc.summary", poc=poc, created_by=people["lead"])
-    return Objects(poc=poc, people=people, membership=membership, job=job)
+    job = Job.objects.create(kind="poc.summary", subject_type="pocs.poc", subject_id=poc.pk, created_by=people["lead"])
+    objects = Objects(poc=poc, people=people, membership=membership, job=job)
+    first = ChecklistItem.objects.get(pk=KWARG_VALUES["item_id"](objects))
+    objects.ops_item = poc.checklist_items.filter(reason=Reason.OPS_HANDOVER).order_by("pk").first()
+    if objects.ops_item is None:
+        pytest.fail("the team's PoC has no ops handover item; the kickoff template must have one")
+    for item in (first, objects.ops_item):
+        content = f"Evidence for item {item.pk} of {poc.name}\n".encode()
+        item.poc = poc
+        checklist_item_attach_evidence(
+            item=item, user=people["lead"], upload=SimpleUploadedFile("evidence.txt", content), version=None
+        )
+        objects.evidence[item.pk] = content
+    return objects
 
 
 def _allowed(response) -> set[str]:
@@ -189,7 +216,7 @@ COLLECTION_ROUTES = [r for r in ROUTES if not set(r.kwargs) - {"format"}]
 
 
 @pytest.fixture
-def objects(team):
+def objects(team, private_media):
     return make_objects(*team)
 
 
@@ -256,9 +283,8 @@ def test_signed_out_is_sent_to_sign_in(route, objects):
     for method in ALL_METHODS:
         response = _send(client, method, url)
         if route.is_api:
-            assert response.status_code in (401, 403), (
-                f"signed-out {method.upper()} {url}: {response.status_code}"
-            )
+            assert response.status_code == 401, f"signed-out {method.upper()} {url}: {response.status_code}"
+            assert response["WWW-Authenticate"].startswith("Token"), response.get("WWW-Authenticate")
             answered.add(method)
         elif response.status_code == 405:
             assert method not in _allowed(response)
@@ -288,3 +314,213 @@ def test_viewer_gets_403_on_every_unsafe_method(route, objects):
             assert response.status_code == 403, (
                 f"viewer {method.upper()} {url} ({label}) answered {response.status_code}, not 403"
             )
+
+
+# --- Every role ---------------------------------------------------------------------------------
+#
+# What each method of each route needs. A method a route does not list must answer 405. The
+# actions are the issue's, written here independently of ``apps.pocs.access`` so that a wrong
+# entry in the app's table of rights is caught, not copied.
+VIEW, EDIT, MANAGE, JUSTIFY, EDIT_OPS_ITEMS = "view", "edit", "manage", "justify", "edit ops items"
+SIGNED_IN = "signed in"  # any signed-in person: lists, "me", creating a PoC
+ITEM = "edit this item"  # EDIT, or EDIT_OPS_ITEMS when the item in the URL is an ops handover item
+FIELD = "change this field"  # what the PoC field in the URL needs: FIELD_NEEDS, else EDIT
+
+NEEDS: dict[str, dict[str, str]] = {
+    "pocs:list": {"get": SIGNED_IN, "post": SIGNED_IN},
+    "pocs:detail": {"get": VIEW},
+    "pocs:field": {"get": FIELD, "post": FIELD},  # GET is the edit form
+    "pocs:transition": {"post": MANAGE},
+    "pocs:people": {"get": VIEW, "post": MANAGE},
+    "pocs:member-change": {"post": MANAGE},
+    "pocs:activity": {"get": VIEW},
+    "pocs:summary": {"post": EDIT},
+    "pocs:job": {"get": VIEW},
+    "checklists:kickoff": {"get": VIEW},
+    "checklists:item": {"get": VIEW, "post": ITEM},
+    "checklists:item-evidence": {"get": VIEW, "post": ITEM},
+    "checklists:validation": {"post": EDIT},
+    "checklists:acknowledgement": {"post": EDIT},
+    "checklists:business-case": {"post": EDIT},
+    "api:me": {"get": SIGNED_IN},
+    "api:poc-list": {"get": SIGNED_IN, "post": SIGNED_IN},
+    "api:poc-detail": {"get": VIEW, "put": EDIT, "patch": EDIT},
+    "api:poc-transition": {"post": MANAGE},
+    "api:poc-members": {"get": VIEW, "post": MANAGE},
+    "api:poc-member": {"patch": MANAGE, "delete": MANAGE},
+    "api:poc-activity": {"get": VIEW},
+    "api:poc-checklist": {"get": VIEW},
+    "api:poc-checklist-item": {"get": VIEW, "patch": ITEM},
+    "api:poc-checklist-evidence": {"get": VIEW, "post": ITEM},
+    "api:poc-validations": {"get": VIEW},
+    "api:poc-validation": {"get": VIEW, "patch": EDIT},
+    "api:poc-acknowledgements": {"get": VIEW},
+    "api:poc-acknowledgement": {"get": VIEW, "patch": EDIT},
+    "api:poc-business-case": {"get": VIEW, "patch": EDIT},
+    "api:poc-stall-risk": {"get": VIEW},
+}
+# The PoC fields that need more than EDIT: the people named in a role and the sponsor are managed
+# by the lead (and admins); the justification of a timebox over 8 weeks unlocks the kickoff gate,
+# so only the lead writes it.
+FIELD_NEEDS = {
+    "lead": MANAGE,
+    "production_owner": MANAGE,
+    "decision_maker": MANAGE,
+    "sponsor": MANAGE,
+    "timebox_justification": JUSTIFY,
+}
+# Values the walk tries for a URL parameter whose value changes what is needed.
+VARIANTS: dict[str, Callable[[Objects], list]] = {
+    "field": lambda o: ["name", "lead", "sponsor", "timebox_justification"],
+    "item_id": lambda o: [KWARG_VALUES["item_id"](o), o.ops_item.pk],
+}
+# The rights of each person of the team (keys of the ``team`` fixture's people).
+ROLE_RIGHTS: dict[str, frozenset[str]] = {
+    "outsider": frozenset(),  # signed in, on no PoC: the team's PoC does not exist for them
+    "portfolio": frozenset({VIEW}),  # a portfolio viewer who is not on the PoC
+    "viewer": frozenset({VIEW}),  # a viewer member of the PoC
+    "decision_maker": frozenset({VIEW}),
+    "production_owner": frozenset({VIEW, EDIT_OPS_ITEMS}),  # reads, and confirms the ops handover
+    "contributor": frozenset({VIEW, EDIT, EDIT_OPS_ITEMS}),
+    "lead": frozenset({VIEW, EDIT, MANAGE, JUSTIFY, EDIT_OPS_ITEMS}),
+    "admin": frozenset({VIEW, EDIT, MANAGE, EDIT_OPS_ITEMS}),
+}
+ALLOWED = "allowed"
+# An allowed write, sent with an empty JSON body, is answered by the handler itself: saved (200,
+# 201, 204), redirected back (302), or refused for the missing input (400) or for not being the
+# multipart upload the endpoint reads (415). Never 401, 403, 404 or 405.
+ALLOWED_WRITE_STATUSES = {200, 201, 204, 302, 400, 415}
+
+
+def test_every_route_says_what_each_method_needs():
+    names = {r.name for r in ROUTES}
+    unclassified = sorted(names - set(NEEDS))
+    assert not unclassified, (
+        f"routes without an entry in NEEDS (tests/test_url_walk.py): {unclassified}. Say what each of "
+        f"their methods needs (VIEW, EDIT, MANAGE, ...) so the walk can check every role on them."
+    )
+    assert not sorted(set(NEEDS) - names), f"NEEDS lists routes that no longer exist: {sorted(set(NEEDS) - names)}"
+    for name, methods in NEEDS.items():
+        assert methods and set(methods) <= set(ALL_METHODS), name
+        needs = set(methods.values())
+        assert needs <= {VIEW, EDIT, MANAGE, JUSTIFY, EDIT_OPS_ITEMS, SIGNED_IN, ITEM, FIELD}, name
+
+
+def test_every_role_is_walked(people):
+    assert set(ROLE_RIGHTS) == set(people), "give every person of the team fixture a row in ROLE_RIGHTS"
+
+
+def _variants(route: Route, objects: Objects) -> list[Objects]:
+    """The route's objects once per value of a parameter listed in VARIANTS (else once)."""
+    varied = [kw for kw in route.kwargs if kw in VARIANTS]
+    if not varied:
+        return [objects]
+    assert len(varied) == 1, f"{route}: more than one varied parameter"
+    kwarg = varied[0]
+    return [dataclasses.replace(objects, extra={**objects.extra, kwarg: v}) for v in VARIANTS[kwarg](objects)]
+
+
+def _needed(route: Route, method: str, objects: Objects) -> str | None:
+    need = NEEDS[route.name].get(method)
+    if need == ITEM:
+        item = ChecklistItem.objects.get(pk=fill(route, "item_id", objects))
+        return EDIT_OPS_ITEMS if item.reason == Reason.OPS_HANDOVER else EDIT
+    if need == FIELD:
+        return FIELD_NEEDS.get(fill(route, "field", objects), EDIT)
+    return need
+
+
+def expected_answer(rights: frozenset[str], need: str | None) -> int | str:
+    """What a person with ``rights`` gets for a method needing ``need``: 405, 404, 403 or ALLOWED."""
+    if need is None:
+        return 405
+    if need == SIGNED_IN:
+        return ALLOWED
+    if VIEW not in rights:
+        return 404
+    if need not in rights:
+        return 403
+    return ALLOWED
+
+
+def _send_and_undo(client, method: str, url: str):
+    """Send the request inside a savepoint that is rolled back, so a write (a member removed, a job
+    queued) does not change what the next request sees. Returns the response and its body."""
+    with transaction.atomic():
+        response = _send(client, method, url)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        transaction.set_rollback(True)
+    return response, body
+
+
+def _role_client(user, *, api: bool) -> Client:
+    """Pages with a session; the API with a token, as API callers sign in."""
+    if api:
+        return Client(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _check_answer(route, method, url, expected, response, body, objects) -> str | None:
+    """The mismatch between the answer and ``expected``, described, or None."""
+    status = response.status_code
+    if expected != ALLOWED:
+        if status != expected:
+            return f"answered {status}, not {expected}"
+        if route.name.endswith("evidence") and any(content in body for content in objects.evidence.values()):
+            return "sent the evidence file"
+        return None
+    if method == "get":
+        if status != 200:
+            return f"answered {status}, not 200"
+        if route.name.endswith("evidence") and body != objects.evidence[int(fill(route, "item_id", objects))]:
+            return "answered 200 without the item's evidence file"
+        return None
+    if status not in ALLOWED_WRITE_STATUSES:
+        return f"answered {status}, not one of {sorted(ALLOWED_WRITE_STATUSES)} (allowed)"
+    return None
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.id)
+def test_every_role_gets_what_the_route_needs(route, objects):
+    """Per role: 404 where the PoC is not theirs to see, 403 for what they may not do, the handler's
+    own answer where allowed, and 405 for a method the route does not declare."""
+    if route.name not in NEEDS:
+        pytest.fail(f"{route} is not classified: add it to NEEDS in tests/test_url_walk.py")
+    clients = {role: _role_client(objects.people[role], api=route.is_api) for role in ROLE_RIGHTS}
+    mismatches = []
+    for variant in _variants(route, objects):
+        url = route.url(variant)
+        for method in ALL_METHODS:
+            need = _needed(route, method, variant)
+            for role, rights in ROLE_RIGHTS.items():
+                expected = expected_answer(rights, need)
+                response, body = _send_and_undo(clients[role], method, url)
+                problem = _check_answer(route, method, url, expected, response, body, variant)
+                if problem:
+                    mismatches.append(f"{role} {method.upper()} {url} (needs {need}): {problem}")
+                elif expected == 405:
+                    assert method not in _allowed(response), f"{method.upper()} {url}: 405 but Allow lists it"
+    assert not mismatches, "\n".join(mismatches)
+
+
+def test_the_team_downloads_the_walked_evidence_file_and_an_outsider_gets_404(objects):
+    """The walked item carries a real file: the download answers it to the team, and the same URL
+    answers 404 to an outsider, through the page and the API, with a session or a token."""
+    item_id = KWARG_VALUES["item_id"](objects)
+    content = objects.evidence[item_id]
+    assert ChecklistItem.objects.get(pk=item_id).evidence_file
+    for name in ("checklists:item-evidence", "api:poc-checklist-evidence"):
+        route = next(r for r in ROUTES if r.name == name)
+        url = route.url(objects)
+        for role in ("viewer", "contributor", "portfolio"):
+            for label, client in _clients(objects.people[role], api=route.is_api):
+                response = client.get(url)
+                assert response.status_code == 200, f"{role} GET {url} ({label}): {response.status_code}"
+                assert b"".join(response.streaming_content) == content, f"{role} GET {url} ({label})"
+                assert response["Content-Disposition"].startswith("attachment"), url
+        for label, client in _clients(objects.people["outsider"], api=route.is_api):
+            response = client.get(url)
+            assert response.status_code == 404, f"outsider GET {url} ({label}): {response.status_code}"
+            assert content not in response.content

@@ -4,7 +4,9 @@ Schemathesis (used as a library: the schema is loaded inside the test, where the
 team exist) generates requests for every operation in ``/api/schema/`` and sends them to the WSGI
 application as the team's lead, with token auth. No answer may be a server error. Each operation
 runs with its path parameters pointing at objects of the lead's real PoC, so the handlers do real
-work (positive and negative generation modes), and again with generated ones (positive mode).
+work (positive and negative generation modes), and again with generated ones (positive mode). A
+path parameter without a real object fails the test: generated ids mostly reach a 404 and would
+hide a handler that breaks on real data.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
+from tests.factories import ensure_default_template, make_team
 from tests.test_url_walk import KWARG_VALUES, PK_BY_SEGMENT, make_objects
 
 MAX_EXAMPLES = 15
@@ -34,31 +37,39 @@ HYPOTHESIS_SETTINGS = settings(
 
 
 @pytest.fixture
+def team(transactional_db):
+    """The team, with its kickoff checklist even when an earlier transactional test emptied the template."""
+    ensure_default_template()
+    return make_team()
+
+
+@pytest.fixture
 def application():
     # Plain HTTP is already the test setting (tests/environment.py).
     return get_wsgi_application()
 
 
 def _real_ids(operation, objects) -> dict:
-    """Path parameters of ``operation`` set to objects of the lead's PoC, as the URL walk fills them."""
+    """Every path parameter of ``operation`` set to an object of the lead's PoC, as the URL walk
+    fills them. Fails when a parameter has no real value (the walk's ``pytest.fail`` included)."""
     values = {}
     for name in re.findall(r"{(\w+)}", operation.path):
         if name == "id":  # the router's ``pk``: what it is follows from the segment in front of it
             segment = re.search(r"([\w-]+)/\{id\}", operation.path)
-            if segment and segment.group(1) in PK_BY_SEGMENT:
-                values[name] = PK_BY_SEGMENT[segment.group(1)](objects)
-        elif name in KWARG_VALUES:
-            try:
-                values[name] = KWARG_VALUES[name](objects)
-            except pytest.fail.Exception:
-                # No such object on this PoC (e.g. no kickoff template after an earlier
-                # transactional test emptied the tables): the parameter is generated instead.
-                continue
+            value_of = PK_BY_SEGMENT.get(segment.group(1)) if segment else None
+        else:
+            value_of = KWARG_VALUES.get(name)
+        if value_of is None:
+            pytest.fail(
+                f"{operation.label}: no real value for the path parameter {name!r}; add one to KWARG_VALUES or "
+                f"PK_BY_SEGMENT in tests/test_url_walk.py"
+            )
+        values[name] = value_of(objects)
     return values
 
 
 @pytest.mark.django_db(transaction=True)
-def test_no_operation_answers_with_a_server_error(team, application):
+def test_no_operation_answers_with_a_server_error(team, application, private_media):
     poc, people = team
     objects = make_objects(poc, people)
     token = Token.objects.create(user=people["lead"]).key
@@ -84,6 +95,9 @@ def test_no_operation_answers_with_a_server_error(team, application):
                 @HYPOTHESIS_SETTINGS
                 @given(case=strategy)
                 def run(case):
+                    # The real ids are sent as given, not replaced by generated ones.
+                    sent = {name: case.path_parameters[name] for name in path_parameters}  # noqa: B023
+                    assert sent == path_parameters, case.path_parameters  # noqa: B023
                     case.call_and_validate(headers=headers, checks=[not_a_server_error])
 
                 try:

@@ -1,0 +1,1 @@
+"""Database backend used when no database is configured: every use raises ``DatabaseNotReady``."""
