@@ -24,8 +24,8 @@ PYTEST_ARGS ?=
 BENCH_ARGS ?=
 PYTHON ?=
 
-# Without DATABASE_URL: create the secret key file and start (or reuse) the embedded PostgreSQL, which
-# settings then find; with it, only the key file when SECRET_KEY is unset too.
+# Without DATABASE_URL: create the secret key file and start (or reuse) the embedded PostgreSQL up front
+# (the first connection would start it too); with it, only the key file when SECRET_KEY is unset too.
 PREPARE_DATA_DIR := if [ -z "$${DATABASE_URL:-}" ]; then "$(PY)" -m pocportal.embedded_db start >/dev/null; \
 	elif [ -z "$${SECRET_KEY:-}" ]; then "$(PY)" -m pocportal.embedded_db secret-key; fi
 
@@ -94,10 +94,20 @@ test: install
 		exit $$status; \
 	fi
 
-# Creates and drops its own database (pocportal_bench) on the same server; BENCH_ARGS=--quick for a smoke run.
+# Creates and drops its own databases (pocportal_bench, pocportal_load) on the same server; BENCH_ARGS=--quick for a
+# smoke run. The load run (bench/load.py: 50 clients for 60 s against gunicorn, backends terminated every 5 s) takes
+# LOAD_ARGS, e.g. LOAD_ARGS="--seconds 10 --clients 10".
+# The evaluation run on 1,000,000 rows (bench/evaluations.py: job vs parse vs scipy, peak memory) takes
+# EVAL_BENCH_ARGS, e.g. EVAL_BENCH_ARGS="--rows 100000".
+# The cost-model recompute (bench/costs.py: 50 lines, 3 scales, 10,000 draws, against NumPy drawing as many
+# numbers) takes COSTS_BENCH_ARGS, e.g. COSTS_BENCH_ARGS="--rounds 5".
+LOAD_ARGS ?=
 bench: install
 	@$(PREPARE_DATA_DIR)
 	"$(PY)" -m bench.run $(BENCH_ARGS)
+	"$(PY)" -m bench.load $(LOAD_ARGS)
+	"$(PY)" -m bench.evaluations $(EVAL_BENCH_ARGS)
+	"$(PY)" -m bench.costs $(COSTS_BENCH_ARGS)
 
 constraints: install
 	"$(PY)" scripts/freeze_constraints.py

@@ -14,7 +14,9 @@ Measured:
    an un-audited copy of the table; ``services.poc_update`` against an ORM ``save``;
 2. ``verify_chain`` over the whole trail against reading the same rows with the same query;
 3. pages (overview, kickoff, activity, API list) through ``django.test.Client`` against
-   ``/healthz`` through the same client, and the peak memory of the activity page.
+   ``/healthz`` through the same client, and the peak memory of the activity page. Each page's
+   HTML size and number of form controls (input, select, textarea, button) are counted too; the
+   kickoff page's are pinned (``PAGE_PINS``): the run fails when a change makes it heavier.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import gc
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -34,7 +37,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DATABASE = "pocportal_bench"
+BENCH_DATABASE = os.environ.get("BENCH_DATABASE", "pocportal_bench")
 DEFAULT_OUTPUT = ROOT / "var" / "bench" / "results.json"
 
 # The production configuration: no debug query log, no template instrumentation.
@@ -69,6 +72,7 @@ class Row:
     n: int
     rounds: int
     note: str = ""
+    facts: dict | None = None  # counted, not timed (a page's bytes and form controls)
 
     @property
     def baseline_median(self) -> float:
@@ -325,6 +329,22 @@ def get(client, path: str, expect: int = 200):
     return response
 
 
+FORM_CONTROL = re.compile(rb"<(input|select|textarea|button)\b", re.IGNORECASE)
+
+# Ceilings on what a page sends, for the lead of the benchmark's PoC (15 kickoff items). The kickoff
+# page shows one line per item and opens a form only when asked, and must stay that way: when it
+# rendered every item's form it sent 78,670 bytes with 280 form controls in 9 queries; as rows,
+# 27,303 bytes, 3 controls (the page chrome's), 8 queries.
+PAGE_PINS = {
+    "GET /pocs/<id>/kickoff/": {"html_bytes": 32_000, "form_controls": 5, "queries": 8},
+}
+
+
+def page_facts(html: bytes) -> dict:
+    """What a page weighs without timing it: bytes of HTML and the form controls in it."""
+    return {"html_bytes": len(html), "form_controls": len(FORM_CONTROL.findall(html))}
+
+
 def bench_pages(sizes: Sizes, rounds: int, target, people) -> list[Row]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -355,11 +375,13 @@ def bench_pages(sizes: Sizes, rounds: int, target, people) -> list[Row]:
             get(client, path)
             get(client, "/healthz")
         with CaptureQueriesContext(connection) as queries:
-            size = len(get(client, path).content)
-        facts = f"{len(queries)} queries, {size / 1024:,.0f} KiB of response"
+            counted = {**page_facts(get(client, path).content), "queries": 0}
+        counted["queries"] = len(queries)
+        facts = (f"{counted['queries']} queries, {counted['html_bytes'] / 1024:,.1f} KiB of response, "
+                 f"{counted['form_controls']} form controls")
         base, meas = alternate(rounds, timed("/healthz"), timed(path))
         rows.append(Row(name, "time", "GET /healthz", base, meas, sizes.requests, rounds,
-                        f"{facts}; {note}" if note else facts))
+                        f"{facts}; {note}" if note else facts, facts=counted))
 
     def peak(path: str) -> Callable[[int], float]:
         def run(_r: int) -> float:
@@ -381,6 +403,17 @@ def bench_pages(sizes: Sizes, rounds: int, target, people) -> list[Row]:
     rows.append(Row("peak memory, GET /pocs/<id>/activity/", "memory", "GET /healthz", base, meas, 1,
                     sizes.memory_rounds, f"tracemalloc peak; {pages[2][2]}"))
     return rows
+
+
+def over_pins(rows: list[Row]) -> list[str]:
+    """Each counted fact of a pinned page that exceeds its ceiling, in words."""
+    found = []
+    for row in rows:
+        for fact, ceiling in PAGE_PINS.get(row.name, {}).items():
+            value = (row.facts or {}).get(fact)
+            if value is not None and value > ceiling:
+                found.append(f"{row.name}: {fact} = {value:,}, pinned at most {ceiling:,}")
+    return found
 
 
 # --- Running ----------------------------------------------------------------------------------------------
@@ -495,7 +528,10 @@ def main(argv: list[str] | None = None) -> int:
         + "\n"
     )
     print(f"Results written to {args.output}")
-    return 0
+    heavier = over_pins(rows)
+    for line in heavier:
+        print(f"error: {line}", file=sys.stderr)
+    return 1 if heavier else 0
 
 
 if __name__ == "__main__":

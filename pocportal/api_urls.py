@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from apps.accounts.api.views import MeView, TokenView
+from apps.accounts.api.views import MeView, TokenDetailView, TokenListView, TokenView
 from apps.pocs.api.views import ActivityViewSet, MemberViewSet, PoCViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -12,14 +12,21 @@ router.register("pocs", PoCViewSet, basename="poc")
 members = MemberViewSet.as_view({"get": "list", "post": "create"})
 member = MemberViewSet.as_view({"patch": "partial_update", "delete": "destroy"})
 activity = ActivityViewSet.as_view({"get": "list"})
+activity_event = ActivityViewSet.as_view({"get": "retrieve"})
 
 app_name = "api"
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
+    path("auth/tokens/", TokenListView.as_view(), name="tokens"),
+    path("auth/tokens/<int:pk>/", TokenDetailView.as_view(), name="token-detail"),
     path("users/me/", MeView.as_view(), name="me"),
     path("pocs/<int:poc_pk>/members/", members, name="poc-members"),
     path("pocs/<int:poc_pk>/members/<int:pk>/", member, name="poc-member"),
     path("pocs/<int:poc_pk>/activity/", activity, name="poc-activity"),
+    path("pocs/<int:poc_pk>/activity/<int:event_id>/", activity_event, name="poc-activity-event"),
     path("pocs/<int:poc_pk>/", include("apps.checklists.api.urls")),
+    path("pocs/<int:poc_pk>/", include("apps.evaluations.api.urls")),
+    path("pocs/<int:poc_pk>/", include("apps.integrations.api.urls")),
+    path("pocs/<int:poc_pk>/", include("apps.costs.api.urls")),
     *router.urls,
 ]

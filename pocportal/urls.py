@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from apps.accounts.api.schema import SchemaView, SwaggerView
 from apps.pocs import views as poc_views
 
 admin.site.site_header = "PoC Portal administration"
@@ -13,8 +13,11 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("pocs/", include("apps.pocs.urls")),
     path("pocs/<int:pk>/kickoff/", include("apps.checklists.urls")),
+    path("pocs/<int:pk>/evaluations/", include("apps.evaluations.urls")),
+    path("pocs/<int:pk>/integrations/", include("apps.integrations.urls")),
+    path("pocs/<int:pk>/costs/", include("apps.costs.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("pocportal.api_urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
+    path("api/docs/", SwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

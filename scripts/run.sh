@@ -45,7 +45,7 @@ if [ -n "${REDIS_URL:-}" ]; then
     "$CELERY" -A pocportal beat -l info --schedule "$data_dir/celerybeat-schedule" &
     children+=($!)
 else
-    echo "REDIS_URL is not set: background jobs run in-process."
+    echo "REDIS_URL is not set: background jobs run in-process (a job cut short by a restart runs again when its page polls it)."
 fi
 
 cat <<MSG

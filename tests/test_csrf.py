@@ -12,10 +12,9 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.test_url_walk import ROUTES, UNSAFE_METHODS, Route, _allowed, make_objects
+from tests.test_url_walk import ROUTES, UNSAFE_METHODS, Route, _allowed, api_key, make_objects
 
 PAGE_ROUTES = [r for r in ROUTES if not r.is_api] + [
     # The sign-in and sign-out forms are left out of the access walk but need the token too.
@@ -117,9 +116,8 @@ def test_api_with_session_auth_enforces_csrf(route, objects):
 
 @pytest.mark.parametrize("route", API_ROUTES, ids=lambda r: r.id)
 def test_api_with_token_auth_needs_no_csrf_token(route, objects):
-    token = Token.objects.create(user=objects.people["lead"])
     client = APIClient(enforce_csrf_checks=True)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_key(objects.people['lead'])}")
     url = route.url(objects)
     for method in UNSAFE_METHODS:
         response = getattr(client, method)(url, {}, format="json")
@@ -129,8 +127,7 @@ def test_api_with_token_auth_needs_no_csrf_token(route, objects):
 
 
 def test_api_create_with_token_auth_and_no_csrf_token(objects):
-    token = Token.objects.create(user=objects.people["outsider"])
     client = APIClient(enforce_csrf_checks=True)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_key(objects.people['outsider'])}")
     response = client.post(reverse("api:poc-list"), {"name": "Token-made PoC"}, format="json")
     assert response.status_code == 201, response.content

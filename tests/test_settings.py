@@ -1,4 +1,5 @@
-"""Settings are read-only: importing them starts no database and writes no file; EMAIL_URL forms.
+"""Settings are read-only: importing them starts no database and writes no file; the embedded
+PostgreSQL starts on the first connection instead; EMAIL_URL forms.
 
 Each case imports ``pocportal.settings`` in a fresh interpreter with its own environment, as
 ``manage.py``, gunicorn or a Celery worker would.
@@ -31,11 +32,10 @@ if "--connect" in __import__("sys").argv:
     import django
     django.setup()
     from django.db import connection
-    try:
-        connection.ensure_connection()
-        report["connect"] = "connected"
-    except ImproperlyConfigured as error:
-        report["connect"] = str(error)
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1, current_database(), current_setting('data_directory')")
+        report["connect"] = list(cursor.fetchone())
 print(json.dumps(report, default=str))
 """
 
@@ -50,7 +50,7 @@ def import_settings(data_dir: Path, *args: str, **env: str) -> dict:
         env=environment,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.splitlines()[-1])
@@ -72,16 +72,49 @@ def data_dir(tmp_path):
     return folder
 
 
-def test_without_database_url_importing_settings_starts_nothing_and_writes_nothing(data_dir):
-    report = import_settings(data_dir, "--connect", SECRET_KEY="a-key-for-this-test")
+def stop_cluster(data_dir: Path) -> subprocess.CompletedProcess:
+    environment = {**os.environ, "DATA_DIR": str(data_dir)}
+    return subprocess.run(
+        [sys.executable, "-m", "pocportal.embedded_db", "stop"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def _postmaster_pid(data_dir: Path, pid: int) -> None:
+    """A ``postmaster.pid`` as PostgreSQL writes it: pid, data folder, start time, port, socket folder, …"""
+    pgdata = data_dir / "postgres"
+    pgdata.mkdir()
+    lines = [str(pid), str(pgdata), "1700000000", "5433", "/run/embedded-sockets", "", "0 0", "ready"]
+    (pgdata / "postmaster.pid").write_text("\n".join(lines) + "\n")
+
+
+def test_without_database_url_importing_settings_starts_nothing_and_the_first_connection_starts_postgres(data_dir):
+    report = import_settings(data_dir, SECRET_KEY="a-key-for-this-test")
 
     assert list(data_dir.iterdir()) == []
     assert servers_using(data_dir) == []
-    assert report["database"]["ENGINE"] == "pocportal.no_database"
-    # The database is refused only when used, with what to do about it.
-    assert "DATABASE_URL is not set" in report["connect"]
-    assert "make run" in report["connect"]
-    assert str(data_dir / "postgres") in report["connect"]
+    assert report["database"]["ENGINE"] == "pocportal.embedded_backend"
+    assert (report["database"]["HOST"], report["database"]["PORT"]) == ("", "")
+
+    # A postmaster.pid left by a server that is gone (after a reboot) is not taken for a running one.
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    _postmaster_pid(data_dir, int(finished.stdout))
+    try:
+        connected = import_settings(data_dir, "--connect", SECRET_KEY="a-key-for-this-test")
+
+        assert connected["connect"] == [1, "pocportal", str((data_dir / "postgres").resolve())]
+        assert servers_using(data_dir), "the cluster keeps running for the next command"
+        again = import_settings(data_dir, "--connect", SECRET_KEY="a-key-for-this-test")
+        assert again["connect"] == connected["connect"]
+    finally:
+        stopped = stop_cluster(data_dir)
+    assert stopped.returncode == 0, stopped.stderr
+    assert servers_using(data_dir) == []
+    assert not (data_dir / "secret_key").exists()
 
 
 def test_without_secret_key_settings_make_a_process_key_write_nothing_and_check_warns(data_dir):
@@ -114,30 +147,6 @@ def test_the_key_file_prepared_by_make_run_is_read(data_dir):
 
     assert result.stdout.strip() == "key-from-the-file", result.stderr
     assert sorted(path.name for path in data_dir.iterdir()) == ["secret_key"]
-
-
-def _postmaster_pid(data_dir: Path, pid: int) -> None:
-    """A ``postmaster.pid`` as PostgreSQL writes it: pid, data folder, start time, port, socket folder, …"""
-    pgdata = data_dir / "postgres"
-    pgdata.mkdir()
-    lines = [str(pid), str(pgdata), "1700000000", "5433", "/run/embedded-sockets", "", "0 0", "ready"]
-    (pgdata / "postmaster.pid").write_text("\n".join(lines) + "\n")
-
-
-def test_a_running_embedded_cluster_is_found_through_its_postmaster_pid(data_dir):
-    _postmaster_pid(data_dir, os.getpid())  # a live process stands in for the server
-
-    database = import_settings(data_dir, SECRET_KEY="k")["database"]
-
-    assert database["ENGINE"] == "django.db.backends.postgresql"
-    assert (database["HOST"], database["PORT"], database["NAME"]) == ("/run/embedded-sockets", "5433", "pocportal")
-
-
-def test_a_stale_postmaster_pid_is_not_taken_for_a_running_cluster(data_dir):
-    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    _postmaster_pid(data_dir, int(finished.stdout))
-
-    assert import_settings(data_dir, SECRET_KEY="k")["database"]["ENGINE"] == "pocportal.no_database"
 
 
 SMTP = "django.core.mail.backends.smtp.EmailBackend"

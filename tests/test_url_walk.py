@@ -24,8 +24,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
-from rest_framework.authtoken.models import Token
 
+from apps.accounts.services import token_issue
+from apps.audit.models import AuditEvent
 from apps.checklists.models import ChecklistItem, Reason
 from apps.checklists.services import checklist_item_attach_evidence
 from apps.core.models import Job
@@ -43,9 +44,9 @@ EXCLUDED = {
     "healthz": "public liveness probe for the load balancer, no data",
     "accounts:login": "the sign-in page itself",
     "accounts:logout": "signing out; harmless for anyone",
-    "schema": "the OpenAPI schema is public by design (SERVE_PERMISSIONS AllowAny), no data",
-    "api-docs": "Swagger UI page for the public schema, no data",
     "api:token": "API sign-in (email + password for a token); public by design",
+    "api:token-detail": "revoking one's own API token: any id not the caller's answers 404, whatever the role "
+    "(tests/api/test_tokens.py)",
 }
 # Static files are served by WhiteNoise outside the URLconf; a pattern under STATIC_URL would be
 # skipped for the same reason.
@@ -85,13 +86,38 @@ KWARG_VALUES: dict[str, Callable[[Objects], Any]] = {
     "item_id": lambda o: _first(o.poc.checklist_items, "item_id"),
     "validation_id": lambda o: _first(o.poc.validation_questions, "validation_id"),
     "acknowledgement_id": lambda o: _first(o.poc.acknowledgements, "acknowledgement_id"),
+    # Audit trail: one of the PoC's recorded changes.
+    "event_id": lambda o: _first(AuditEvent.objects.filter(poc_id=o.poc.pk), "event_id"),
+    # Evaluations (apps.evaluations): made in make_objects, the run with a real results file.
+    "dataset_id": lambda o: _first(o.poc.datasets, "dataset_id"),
+    "model_version_id": lambda o: _first(o.poc.model_versions, "model_version_id"),
+    "run_id": lambda o: _first(o.poc.eval_runs, "run_id"),
+    # Costs (apps.costs): a line made in make_objects.
+    "line_id": lambda o: _first(o.poc.cost_lines, "line_id"),
+    # Integrations (apps.integrations): one made in make_objects; the seven concerns are seeded on every PoC
+    # (the first is seeded, so deleting it is refused with 400 even where allowed).
+    "integration_id": lambda o: _first(o.poc.integrations, "integration_id"),
+    "concern_id": lambda o: _first(o.poc.production_concerns, "concern_id"),
 }
 PK_BY_SEGMENT: dict[str, Callable[[Objects], Any]] = {
     "pocs": lambda o: o.poc.pk,
     "members": lambda o: o.membership.pk,
     "people": lambda o: o.membership.pk,
     "jobs": lambda o: o.job.pk,
+    "tokens": lambda o: spare_token(o),
 }
+
+
+def spare_token(objects: Objects) -> int:
+    """An API token of the lead's that no walked client signs in with (so revoking it locks no one out)."""
+    if "spare_token" not in objects.__dict__:
+        objects.__dict__["spare_token"] = token_issue(user=objects.people["lead"], created_from="url walk")[0].pk
+    return objects.__dict__["spare_token"]
+
+
+def api_key(user) -> str:
+    """A fresh API token's key for ``user``, as ``auth/token/`` issues it."""
+    return token_issue(user=user, created_from="url walk")[1]
 
 
 @dataclass(frozen=True)
@@ -197,7 +223,42 @@ def make_objects(poc, people) -> Objects:
             item=item, user=people["lead"], upload=SimpleUploadedFile("evidence.txt", content), version=None
         )
         objects.evidence[item.pk] = content
+    make_evaluation(poc, people["lead"])
+    make_cost_model(poc, people["lead"])
+    make_integration(poc, people)
     return objects
+
+
+def make_integration(poc, people) -> None:
+    """An integration the PoC reads from (apps.integrations), owned by the outsider: naming someone owner
+    gives them no access, so the walk still expects 404 from them everywhere."""
+    from apps.integrations import services as integrations
+
+    integrations.integration_create(poc=poc, user=people["lead"], data={
+        "system": "Walk ledger", "direction": "reads_from", "owning_team": "Finance IT", "owner": people["outsider"],
+    })
+
+
+def make_cost_model(poc, user) -> None:
+    """A cost model with one line (apps.costs)."""
+    from apps.costs import services as costs
+
+    costs.cost_model_update(poc=poc, user=user, changes={"volume_per_month": "1000", "value_per_unit": "1"})
+    costs.cost_line_create(poc=poc, user=user, data={"name": "Walk line", "category": "compute",
+                                                      "behaviour": "fixed", "low": 1, "likely": 2, "high": 3})
+
+
+def make_evaluation(poc, user) -> None:
+    """A dataset, a model version and a computed run with its results file (apps.evaluations)."""
+    from apps.evaluations import services as evaluations
+
+    dataset = evaluations.dataset_create(poc=poc, user=user, data={"name": "Walk sample", "kind": "production"})
+    model = evaluations.model_version_create(poc=poc, user=user, data={"name": "Walk model"})
+    rows = "id,label,prediction\n" + "".join(f"{i},{'ab'[i % 2]},{'ab'[i % 3 % 2]}\n" for i in range(30))
+    evaluations.eval_run_create(
+        poc=poc, user=user, dataset=dataset, model_version=model, resamples=200,
+        upload=SimpleUploadedFile("walk.csv", rows.encode()),
+    )
 
 
 def _allowed(response) -> set[str]:
@@ -236,8 +297,7 @@ def _clients(user, *, api: bool):
     session.force_login(user)
     yield "session", session
     if api:
-        token = Token.objects.get_or_create(user=user)[0]
-        yield "token", Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+        yield "token", Client(HTTP_AUTHORIZATION=f"Token {api_key(user)}")
 
 
 @pytest.mark.parametrize("route", OBJECT_ROUTES, ids=lambda r: r.id)
@@ -334,14 +394,19 @@ NEEDS: dict[str, dict[str, str]] = {
     "pocs:people": {"get": VIEW, "post": MANAGE},
     "pocs:member-change": {"post": MANAGE},
     "pocs:activity": {"get": VIEW},
+    "pocs:activity-event": {"get": VIEW},
     "pocs:summary": {"post": EDIT},
     "pocs:job": {"get": VIEW},
     "checklists:kickoff": {"get": VIEW},
     "checklists:item": {"get": VIEW, "post": ITEM},
     "checklists:item-evidence": {"get": VIEW, "post": ITEM},
-    "checklists:validation": {"post": EDIT},
-    "checklists:acknowledgement": {"post": EDIT},
-    "checklists:business-case": {"post": EDIT},
+    "checklists:validation": {"get": VIEW, "post": EDIT},  # GET: the form to editors, the read card to others
+    "checklists:acknowledgement": {"get": VIEW, "post": EDIT},
+    "checklists:business-case": {"get": VIEW, "post": EDIT},
+    "accounts:profile": {"get": SIGNED_IN, "post": SIGNED_IN},  # one's own account and API tokens
+    "schema": {"get": SIGNED_IN},
+    "api-docs": {"get": SIGNED_IN},
+    "api:tokens": {"get": SIGNED_IN},  # one's own API tokens
     "api:me": {"get": SIGNED_IN},
     "api:poc-list": {"get": SIGNED_IN, "post": SIGNED_IN},
     "api:poc-detail": {"get": VIEW, "put": EDIT, "patch": EDIT},
@@ -349,6 +414,7 @@ NEEDS: dict[str, dict[str, str]] = {
     "api:poc-members": {"get": VIEW, "post": MANAGE},
     "api:poc-member": {"patch": MANAGE, "delete": MANAGE},
     "api:poc-activity": {"get": VIEW},
+    "api:poc-activity-event": {"get": VIEW},
     "api:poc-checklist": {"get": VIEW},
     "api:poc-checklist-item": {"get": VIEW, "patch": ITEM},
     "api:poc-checklist-evidence": {"get": VIEW, "post": ITEM},
@@ -358,6 +424,53 @@ NEEDS: dict[str, dict[str, str]] = {
     "api:poc-acknowledgement": {"get": VIEW, "patch": EDIT},
     "api:poc-business-case": {"get": VIEW, "patch": EDIT},
     "api:poc-stall-risk": {"get": VIEW},
+    "evaluations:index": {"get": VIEW},
+    "evaluations:dataset-create": {"post": EDIT},
+    "evaluations:dataset": {"get": VIEW, "post": EDIT},  # GET: the form to editors, the read card to others
+    "evaluations:model-version-create": {"post": EDIT},
+    "evaluations:model-version": {"get": VIEW, "post": EDIT},
+    "evaluations:run-create": {"post": EDIT},
+    "evaluations:run": {"get": VIEW},
+    "evaluations:run-status": {"get": VIEW},
+    "evaluations:run-recompute": {"post": EDIT},
+    "evaluations:run-file": {"get": VIEW},
+    "evaluations:targets": {"get": VIEW, "post": EDIT},  # GET: the form to editors, the read card to others
+    "evaluations:compare": {"get": VIEW},
+    "evaluations:run-answer": {"post": EDIT},
+    "api:poc-targets": {"get": VIEW, "patch": EDIT},
+    "api:poc-leaderboard": {"get": VIEW},
+    "api:poc-quality-gap": {"get": VIEW},
+    "api:poc-datasets": {"get": VIEW, "post": EDIT},
+    "api:poc-dataset": {"get": VIEW, "patch": EDIT},
+    "api:poc-model-versions": {"get": VIEW, "post": EDIT},
+    "api:poc-model-version": {"get": VIEW, "patch": EDIT},
+    "api:poc-eval-runs": {"get": VIEW, "post": EDIT},
+    "api:poc-eval-run": {"get": VIEW},
+    "api:poc-eval-run-recompute": {"post": EDIT},
+    "costs:index": {"get": VIEW},
+    "costs:baseline": {"get": VIEW, "post": EDIT},  # GET: the form to editors, the read card to others
+    "costs:results": {"get": VIEW},
+    "costs:recompute": {"post": EDIT},
+    "costs:line-add": {"post": EDIT},
+    "costs:line": {"get": VIEW, "post": EDIT},  # GET: the form to editors, the read row to others
+    "costs:line-delete": {"post": EDIT},
+    "api:poc-cost-model": {"get": VIEW, "patch": EDIT},
+    "api:poc-cost-lines": {"get": VIEW, "post": EDIT},
+    "api:poc-cost-line": {"get": VIEW, "patch": EDIT, "delete": EDIT},
+    "integrations:index": {"get": VIEW},
+    "integrations:diagram": {"get": VIEW},
+    "integrations:integration-create": {"post": EDIT},
+    "integrations:integration": {"get": VIEW, "post": EDIT},  # GET: the form to editors, the read row to others
+    "integrations:integration-delete": {"post": EDIT},
+    "integrations:concern-create": {"post": EDIT},
+    "integrations:concern": {"get": VIEW, "post": EDIT},
+    "integrations:concern-delete": {"post": EDIT},
+    "api:poc-integrations": {"get": VIEW, "post": EDIT},
+    "api:poc-integration": {"get": VIEW, "patch": EDIT, "delete": EDIT},
+    "api:poc-integrations-summary": {"get": VIEW},
+    "api:poc-integrations-diagram": {"get": VIEW},
+    "api:poc-production-concerns": {"get": VIEW, "post": EDIT},
+    "api:poc-production-concern": {"get": VIEW, "patch": EDIT, "delete": EDIT},
 }
 # The PoC fields that need more than EDIT: the people named in a role and the sponsor are managed
 # by the lead (and admins); the justification of a timebox over 8 weeks unlocks the kickoff gate,
@@ -456,7 +569,7 @@ def _send_and_undo(client, method: str, url: str):
 def _role_client(user, *, api: bool) -> Client:
     """Pages with a session; the API with a token, as API callers sign in."""
     if api:
-        return Client(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+        return Client(HTTP_AUTHORIZATION=f"Token {api_key(user)}")
     client = Client()
     client.force_login(user)
     return client

@@ -2,9 +2,11 @@
 
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from apps.accounts.emails import canonical_email, check_address
 from apps.audit.declarations import Audited
 
 
@@ -29,7 +31,7 @@ class UserManager(BaseUserManager):
     def create_user(self, email, password=None, **extra):
         if not email:
             raise ValueError("An email address is required")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user = self.model(email=check_address(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -41,7 +43,8 @@ class UserManager(BaseUserManager):
         return self.create_user(email, password, **extra)
 
     def get_by_natural_key(self, username):
-        return self.get(email__iexact=username)
+        """The account whose stored address is exactly the canonical form of ``username``."""
+        return self.get(email=canonical_email(username))
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -83,6 +86,23 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self):
         return self.full_name or self.email
 
+    def clean(self):
+        super().clean()
+        try:
+            self.email = check_address(self.email)
+        except ValidationError as exc:
+            raise ValidationError({"email": exc.messages}) from exc
+
+    def save(self, *args, **kwargs):
+        """Stores the canonical address; a new password revokes every API token of the person."""
+        self.email = canonical_email(self.email)
+        password_changed = self._password is not None and not self._state.adding
+        super().save(*args, **kwargs)
+        if password_changed:
+            from apps.accounts.services import tokens_revoke_all
+
+            tokens_revoke_all(user=self, reason="password changed")
+
     def get_full_name(self):
         return self.full_name or self.email
 
@@ -96,3 +116,33 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def sees_all_pocs(self) -> bool:
         return self.is_org_admin or self.org_role == self.OrgRole.PORTFOLIO_VIEWER
+
+
+class ApiToken(models.Model):
+    """A key for the API, sent as ``Authorization: Token <key>``.
+
+    Only a SHA-256 hash of the key is stored (the key is shown once, when it is issued), with its
+    first characters to tell tokens apart. A person may hold several; each expires
+    ``API_TOKEN_TTL_DAYS`` after it was issued, and all are revoked when the password changes.
+    """
+
+    audit = Audited(exclude=("key_hash", "last_used"))
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8, help_text="The key's first characters, to recognise it")
+    created_from = models.CharField(max_length=200, blank=True, help_text="Where the token was asked for")
+    created = models.DateTimeField(default=timezone.now)
+    expires = models.DateTimeField()
+    last_used = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["user", "-created"], name="accounts_token_user_created")]
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.user})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires <= timezone.now()

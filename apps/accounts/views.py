@@ -1,14 +1,26 @@
 from django import forms
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import authenticate
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
-from django.shortcuts import render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from apps.accounts.models import ApiToken
+from apps.accounts.services import token_revoke
 
 
 class EmailAuthenticationForm(AuthenticationForm):
     """Sign in with ``email`` and ``password`` (a form posting ``username`` is accepted too)."""
 
-    email = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
+    # A plain text field: any spelling reaches authenticate(), so a look-alike of an address counts
+    # towards that address's sign-in throttle instead of being refused uncounted.
+    email = forms.CharField(
+        label="Email", max_length=254, widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
     field_order = ["email", "password"]
 
     def __init__(self, request=None, *args, **kwargs):
@@ -22,7 +34,7 @@ class EmailAuthenticationForm(AuthenticationForm):
         self.fields["password"].widget.attrs["autocomplete"] = "current-password"
 
     def clean(self):
-        email = (self.cleaned_data.get("email") or "").lower()
+        email = self.cleaned_data.get("email") or ""
         password = self.cleaned_data.get("password")
         if email and password:
             self.user_cache = authenticate(self.request, email=email, password=password)
@@ -49,3 +61,20 @@ class LogoutView(auth_views.LogoutView):
 
     def get(self, request, *args, **kwargs):
         return render(request, self.template_name)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    """Your account and your API tokens; POST ``revoke=<token id>`` revokes one of them."""
+    if request.method == "POST":
+        token_id = request.POST.get("revoke", "")
+        if not token_id.isdigit():
+            return HttpResponse("Choose a token to revoke.", status=400, content_type="text/plain")
+        token_revoke(user=request.user, token_id=token_id)
+        messages.success(request, "Token revoked: it no longer signs in to the API.")
+        return redirect("accounts:profile")
+    tokens = ApiToken.objects.filter(user=request.user)
+    return render(
+        request, "accounts/profile.html", {"tokens": tokens, "token_ttl_days": settings.API_TOKEN_TTL_DAYS}
+    )

@@ -1,6 +1,11 @@
+import logging
 import uuid
 
+from django.db import DatabaseError, connection
+
 from apps.audit.context import clear_session_context, set_session_context
+
+logger = logging.getLogger(__name__)
 
 
 class AuditContextMiddleware:
@@ -24,4 +29,24 @@ class AuditContextMiddleware:
         try:
             return self.get_response(request)
         finally:
+            self._clear(context)
+
+    @staticmethod
+    def _clear(context: dict) -> None:
+        """Resets the session's actor and context. By now the view's answer is decided and its writes
+        are committed: if the connection broke meanwhile, the answer stands, and the connection (with
+        whatever it still holds) is discarded so the next request opens a fresh one."""
+        try:
             clear_session_context()
+        except DatabaseError:
+            logger.warning(
+                "Could not reset the audit context after %s %s (request %s); discarding the database connection",
+                context["method"],
+                context["path"],
+                context["request_id"],
+                exc_info=True,
+            )
+            try:
+                connection.close()
+            except DatabaseError:
+                connection.connection = None

@@ -55,3 +55,28 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.table_name}#{self.row_pk} {self.op} @ {self.occurred_at:%Y-%m-%d %H:%M:%S}"
+
+
+class AuditCheckpoint(models.Model):
+    """The head of the audit chain (its last event and that event's hash) at one moment.
+
+    Recorded by ``manage.py audit_checkpoint`` (Celery beat runs it every ``AUDIT_CHECKPOINT_MINUTES``)
+    through the database function ``audit_record_checkpoint()``, which reads the head itself, so a
+    checkpoint always names an event that existed. A trigger refuses UPDATE and DELETE on this table and
+    the application's database role may only call that function, so nobody below the owner can move an
+    anchor. ``verify_audit`` checks every checkpointed event is still in the chain with the same hash:
+    deleting the last events of the chain, which leaves the links intact, is then reported.
+    """
+
+    audit = NotAudited("anchors of the trail itself: append-only, written by audit_record_checkpoint()")
+
+    event_id = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["event_id", "id"]
+        get_latest_by = "id"
+
+    def __str__(self):
+        return f"event #{self.event_id} hash {self.hash} at {self.recorded_at:%Y-%m-%d %H:%M:%S}"

@@ -7,12 +7,17 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db.models import F, Func, JSONField, QuerySet
 
 from apps.audit.models import AuditEvent
 from apps.audit.registry import table_label, user_columns
 
 # Columns that change with every write and tell a reader nothing.
 NOISE = {"id", "poc_id", "version", "updated_at", "created_at", "stage_changed_at"}
+# Columns a feed row is named by ("checklist item Collect a production sample"), in order.
+LABEL_KEYS = ("name", "text", "kind", "user_id")
+# A feed shows at most this many characters of a value; the event's own page shows all of it.
+PREVIEW_CHARS = 500
 
 
 @dataclass
@@ -20,6 +25,8 @@ class Change:
     field: str
     old: Any
     new: Any
+    old_truncated: bool = False
+    new_truncated: bool = False
 
 
 @dataclass
@@ -33,6 +40,7 @@ class Activity:
     op: str
     verb: str
     changes: list[Change] = field(default_factory=list)
+    poc_id: int | None = None
 
 
 def _label(column: str) -> str:
@@ -40,28 +48,84 @@ def _label(column: str) -> str:
     return name.replace("_", " ")
 
 
+class Preview(Func):
+    """A row's JSON (``old_data`` or ``new_data``) cut down in SQL to what a feed shows.
+
+    Only the changed columns and the columns a row is named by are kept, and each value longer
+    than ``PREVIEW_CHARS`` characters (a string's own characters, any other value's JSON text) is
+    cut to that length. The result is ``{"values": {column: value}, "cut": [columns cut]}``, so a
+    list of events never brings whole stored values out of the database, however long they are.
+    """
+
+    output_field = JSONField()
+
+    def __init__(self, data: str, changed: str = "changed_fields"):
+        super().__init__(F(data), F(changed))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        data_sql, data_params = compiler.compile(self.source_expressions[0])
+        changed_sql, changed_params = compiler.compile(self.source_expressions[1])
+        labels = ", ".join(f"'{key}'" for key in LABEL_KEYS)  # constants, no input
+        text = "CASE WHEN jsonb_typeof(e.value) = 'string' THEN e.value #>> '{}' ELSE e.value::text END"
+        too_long = f"char_length({text}) > {PREVIEW_CHARS}"
+        sql = (
+            "(SELECT jsonb_build_object("  # noqa: S608 (compiled column references and constants only)
+            f"'values', jsonb_object_agg(e.key, CASE WHEN {too_long} "
+            f"THEN to_jsonb(left({text}, {PREVIEW_CHARS})) ELSE e.value END), "
+            f"'cut', coalesce(jsonb_agg(e.key) FILTER (WHERE {too_long}), '[]'::jsonb)) "
+            f"FROM jsonb_each({data_sql}) AS e "
+            f"WHERE e.key = ANY({changed_sql}) OR e.key IN ({labels}))"
+        )
+        return sql, (*data_params, *changed_params)
+
+
+def events_for_poc(poc_id: int) -> QuerySet[AuditEvent]:
+    """The PoC's audit events, newest first, as a queryset (for pagination).
+
+    Each event carries previews of its values (``Preview``) instead of the whole stored JSON;
+    ``describe`` reads them and flags each cut value. ``event_for_poc`` gives one event in full.
+    """
+    return (
+        AuditEvent.objects.filter(poc_id=poc_id)
+        .order_by("-id")
+        .defer("old_data", "new_data", "context")
+        .annotate(old_preview=Preview("old_data"), new_preview=Preview("new_data"))
+    )
+
+
 def activity_for_poc(poc_id: int, *, limit: int | None = 200) -> list[Activity]:
-    """The PoC's changes, newest first."""
-    qs = AuditEvent.objects.filter(poc_id=poc_id).order_by("-id")
+    """The PoC's changes, newest first, each value cut to ``PREVIEW_CHARS`` characters."""
+    qs = events_for_poc(poc_id)
     return describe(list(qs[:limit] if limit else qs))
 
 
-def events_for_poc(poc_id: int):
-    """The PoC's audit events, newest first, as a queryset (for pagination)."""
-    return AuditEvent.objects.filter(poc_id=poc_id).order_by("-id")
+def event_for_poc(poc_id: int, event_id: int) -> AuditEvent | None:
+    """One of the PoC's events with its whole values, or None when the event is not that PoC's."""
+    return AuditEvent.objects.filter(poc_id=poc_id, pk=event_id).first()
+
+
+def _data(event: AuditEvent) -> tuple[dict, set[str], dict, set[str]]:
+    """The event's old and new values and the columns cut in each (none when read in full)."""
+    if hasattr(event, "old_preview"):
+        old, new = event.old_preview or {}, event.new_preview or {}
+        return old.get("values") or {}, set(old.get("cut") or ()), new.get("values") or {}, set(new.get("cut") or ())
+    return event.old_data or {}, set(), event.new_data or {}, set()
 
 
 def describe(events: list[AuditEvent]) -> list[Activity]:
     """Events as a person reads them, with people's names in place of their ids (one query).
 
     A column names a person when the model's field is a foreign key to the user model; a row is
-    called by its model's declared label (``Audited(label=...)``).
+    called by its model's declared label (``Audited(label=...)``). Events from ``events_for_poc``
+    carry cut values, each flagged ``old_truncated`` / ``new_truncated``; others are shown whole.
     """
+    data_of = {event.pk: _data(event) for event in events}
     user_ids: set[int] = set()
     for event in events:
         if event.actor_id:
             user_ids.add(event.actor_id)
-        for data in (event.old_data or {}, event.new_data or {}):
+        old, _, new, _ = data_of[event.pk]
+        for data in (old, new):
             for column in user_columns(event.table_name) & data.keys():
                 if data[column] is not None:
                     user_ids.add(int(data[column]))
@@ -74,7 +138,7 @@ def describe(events: list[AuditEvent]) -> list[Activity]:
 
     result = []
     for event in events:
-        old, new = event.old_data or {}, event.new_data or {}
+        old, old_cut, new, new_cut = data_of[event.pk]
         columns = [c for c in event.changed_fields if c not in NOISE]
         if event.op != AuditEvent.Op.UPDATE:
             columns = [c for c in columns if (new or old).get(c) not in (None, "", [], {})]
@@ -96,8 +160,15 @@ def describe(events: list[AuditEvent]) -> list[Activity]:
                 object_label=f"{label} {obj}".strip() if obj else label,
                 op=event.op,
                 verb=AuditEvent.Op(event.op).label,
+                poc_id=event.poc_id,
                 changes=[
-                    Change(_label(c), show(event.table_name, c, old.get(c)), show(event.table_name, c, new.get(c)))
+                    Change(
+                        _label(c),
+                        show(event.table_name, c, old.get(c)),
+                        show(event.table_name, c, new.get(c)),
+                        old_truncated=c in old_cut,
+                        new_truncated=c in new_cut,
+                    )
                     for c in columns
                 ],
             )

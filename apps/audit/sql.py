@@ -10,6 +10,7 @@ from text forms that Python can read back unchanged (``jsonb::text`` is canonica
 from django.db import migrations
 
 EVENT_TABLE = "audit_auditevent"
+CHECKPOINT_TABLE = "audit_auditcheckpoint"
 CHAIN_LOCK_KEY = 7_345_001
 GENESIS_HASH = "0" * 64
 SEPARATOR = "\x1f"
@@ -94,6 +95,56 @@ DROP FUNCTION IF EXISTS audit_capture();
 DROP FUNCTION IF EXISTS audit_append(text, text, bigint, text, jsonb, jsonb, text[], bigint, jsonb);
 DROP FUNCTION IF EXISTS audit_material(text, bigint, text, text, bigint, text, jsonb, jsonb, text[], bigint,
     jsonb, timestamptz);
+"""
+
+# The chain's anchors, and the split between the owner of the tables and the application's role.
+# - audit_capture() runs as its owner (SECURITY DEFINER, with a fixed search_path), so a role that may
+#   write domain rows but not audit rows still gets its writes recorded;
+# - audit_append() can no longer be called by PUBLIC: only the owner, through the triggers, appends;
+# - audit_record_checkpoint() inserts the current head (last id and hash, read under the chain lock)
+#   into the checkpoint table; it is the only way the application's role adds a checkpoint;
+# - the checkpoint table refuses UPDATE and DELETE like the events do.
+ANCHOR_INSTALL = f"""
+ALTER FUNCTION audit_capture() SECURITY DEFINER;
+DO $$ BEGIN
+    EXECUTE format('ALTER FUNCTION audit_capture() SET search_path = %I, pg_temp', current_schema());
+END $$;
+REVOKE ALL ON FUNCTION audit_append(text, text, bigint, text, jsonb, jsonb, text[], bigint, jsonb) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION audit_refuse_checkpoint_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'audit checkpoints are append-only: % refused', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+
+CREATE TRIGGER audit_checkpoint_append_only BEFORE UPDATE OR DELETE ON {CHECKPOINT_TABLE}
+    FOR EACH ROW EXECUTE FUNCTION audit_refuse_checkpoint_change();
+
+CREATE OR REPLACE FUNCTION audit_record_checkpoint()
+RETURNS TABLE (checkpoint_event_id bigint, checkpoint_hash text, checkpoint_recorded_at timestamptz)
+LANGUAGE plpgsql SECURITY DEFINER AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock({CHAIN_LOCK_KEY});  -- no event is appended while the head is read
+    RETURN QUERY
+        INSERT INTO {CHECKPOINT_TABLE} AS c (event_id, hash, recorded_at)
+        SELECT e.id, e.hash, clock_timestamp() FROM {EVENT_TABLE} e ORDER BY e.id DESC LIMIT 1
+        RETURNING c.event_id, c.hash::text, c.recorded_at;
+END
+$$;
+DO $$ BEGIN
+    EXECUTE format('ALTER FUNCTION audit_record_checkpoint() SET search_path = %I, pg_temp', current_schema());
+END $$;
+REVOKE ALL ON FUNCTION audit_record_checkpoint() FROM PUBLIC;
+"""
+
+ANCHOR_UNINSTALL = f"""
+DROP FUNCTION IF EXISTS audit_record_checkpoint();
+DROP TRIGGER IF EXISTS audit_checkpoint_append_only ON {CHECKPOINT_TABLE};
+DROP FUNCTION IF EXISTS audit_refuse_checkpoint_change();
+GRANT EXECUTE ON FUNCTION audit_append(text, text, bigint, text, jsonb, jsonb, text[], bigint, jsonb) TO PUBLIC;
+ALTER FUNCTION audit_capture() SECURITY INVOKER;
+ALTER FUNCTION audit_capture() RESET search_path;
 """
 
 

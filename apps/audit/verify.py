@@ -1,14 +1,42 @@
-"""Recompute the audit hash chain outside the database."""
+"""Recompute the audit hash chain outside the database, and check it still reaches every anchor."""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from datetime import UTC
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from django.db import connection
 
 from apps.audit.sql import EVENT_TABLE, GENESIS_HASH, SEPARATOR
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A point the chain must still pass through: event ``event_id`` with ``hash``.
+
+    Anchors come from the checkpoint table (``recorded_at`` set) or from the operator, who copied a
+    head out of the log or an email (``recorded_at`` None), for when the checkpoints themselves are
+    in doubt.
+    """
+
+    event_id: int
+    hash: str
+    recorded_at: datetime | None = None
+
+    def describe(self) -> str:
+        if self.recorded_at is None:
+            return "the head given on the command line"
+        return f"the checkpoint of {self.recorded_at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+
+    @classmethod
+    def parse(cls, text: str) -> Anchor:
+        """``ID:HASH`` as ``audit_checkpoint`` writes it to the log."""
+        event_id, _, digest = text.strip().lstrip("#").partition(":")
+        if not event_id.isdigit() or len(digest) != 64:
+            raise ValueError(f"{text!r} is not EVENT_ID:HASH (a number, a colon and 64 hex digits)")
+        return cls(int(event_id), digest.lower())
 
 
 @dataclass
@@ -16,10 +44,19 @@ class ChainReport:
     checked: int
     first_broken_id: int | None = None
     reason: str = ""
+    last_id: int | None = None
+    anchors: int = 0
+    newest_anchor: Anchor | None = None  # the latest anchor the chain still passes through
+    since_anchor: int = 0  # events after it, not anchored yet
+    anchor_problems: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return self.first_broken_id is None
+        return self.first_broken_id is None and not self.anchor_problems
+
+    @property
+    def anchored(self) -> bool:
+        return self.anchors > 0
 
 
 def _material(row) -> str:
@@ -59,18 +96,58 @@ def event_batches(batch_size: int = 2000):
         last_id = rows[-1][0]
 
 
-def verify_chain(batch_size: int = 2000) -> ChainReport:
-    """Walk every event in id order; report the first whose hash or link does not hold."""
+def recorded_anchors() -> list[Anchor]:
+    """Every checkpoint in the checkpoint table."""
+    from apps.audit.models import AuditCheckpoint
+
+    return [
+        Anchor(event_id, digest, recorded_at)
+        for event_id, digest, recorded_at in AuditCheckpoint.objects.values_list("event_id", "hash", "recorded_at")
+    ]
+
+
+def _missing_end(anchor: Anchor, last_id: int | None) -> str:
+    now = f"the chain now ends at #{last_id}" if last_id is not None else "the chain is now empty"
+    return f"events up to #{anchor.event_id} were checkpointed with hash {anchor.hash} ({anchor.describe()}); {now}"
+
+
+def verify_chain(batch_size: int = 2000, anchors: list[Anchor] | None = None) -> ChainReport:
+    """Walk every event in id order; report the first whose hash or link does not hold.
+
+    Then hold the chain to its anchors (the recorded checkpoints unless ``anchors`` is given): each
+    anchored event must still be there with the anchored hash. The links alone cannot show that the
+    last events were deleted; an anchor at or after them does.
+    """
+    given = recorded_anchors() if anchors is None else anchors
+    pending = deque(sorted(given, key=lambda anchor: (anchor.event_id, anchor.recorded_at is None)))
+    report = ChainReport(checked=0, anchors=len(pending))
     expected_prev = GENESIS_HASH
-    checked = 0
     for rows in event_batches(batch_size):
         for row in rows:
             event_id, prev, stored = row[0], row[1], row[-1]
+            while pending and pending[0].event_id <= event_id:
+                anchor = pending.popleft()
+                if anchor.event_id < event_id:
+                    report.anchor_problems.append(
+                        f"event #{anchor.event_id} is missing: {anchor.describe()} recorded it with hash {anchor.hash}"
+                    )
+                elif anchor.hash != stored:
+                    report.anchor_problems.append(
+                        f"event #{event_id} has hash {stored}, but {anchor.describe()} recorded {anchor.hash}"
+                    )
+                else:
+                    report.newest_anchor, report.since_anchor = anchor, -1  # this event is counted below
             if prev != expected_prev:
-                return ChainReport(checked, event_id, "its link to the previous event is broken")
+                report.first_broken_id, report.reason = event_id, "its link to the previous event is broken"
+                return report
             digest = hashlib.sha256(_material(row).encode("utf-8")).hexdigest()
             if digest != stored:
-                return ChainReport(checked, event_id, "its content does not match its hash")
+                report.first_broken_id, report.reason = event_id, "its content does not match its hash"
+                return report
             expected_prev = stored
-            checked += 1
-    return ChainReport(checked=checked)
+            report.checked += 1
+            report.since_anchor += 1
+            report.last_id = event_id
+    if pending:
+        report.anchor_problems.append(_missing_end(pending[-1], report.last_id))
+    return report

@@ -9,33 +9,14 @@ from apps.checklists.models import (
     TemplateItem,
     ValidationQuestion,
 )
-from apps.pocs.admin import ReadOnlyPoCData
+from apps.pocs.admin import OrgAdminAccess, ReadOnlyPoCData
 
 
-class OrgAdminsManage:
+class OrgAdminsManage(OrgAdminAccess):
     """Checklist templates are the organisation admins' to manage, without per-model grants.
 
     Templates are not PoC data: editing one changes only what new PoCs copy.
     """
-
-    def _org_admin(self, request) -> bool:
-        user = request.user
-        return user.is_active and user.is_staff and user.is_org_admin
-
-    def has_module_permission(self, request):
-        return self._org_admin(request) or super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._org_admin(request) or super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request, *args):
-        return self._org_admin(request) or super().has_add_permission(request, *args)
-
-    def has_change_permission(self, request, obj=None):
-        return self._org_admin(request) or super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._org_admin(request) or super().has_delete_permission(request, obj)
 
 
 class TemplateItemInline(OrgAdminsManage, admin.TabularInline):

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from apps.audit.declarations import Audited
-from apps.core.validators import WebAddressField, currency_code, not_negative
+from apps.core.validators import BoundedTextField, WebAddressField, currency_code, not_negative
 from apps.pocs.models import PoC
 
 
@@ -44,7 +44,7 @@ class ChecklistTemplate(models.Model):
     audit = Audited(label="checklist template")
 
     name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = BoundedTextField(blank=True)
     is_current = models.BooleanField(
         default=False, help_text="New PoCs copy the current template. Only one template can be current."
     )
@@ -70,7 +70,7 @@ class TemplateItem(models.Model):
     reason = models.PositiveSmallIntegerField(choices=Reason.choices)
     position = models.PositiveSmallIntegerField(default=0, help_text="Order within the reason")
     text = models.CharField(max_length=300)
-    help = models.TextField(blank=True)
+    help = BoundedTextField(blank=True)
     key = models.SlugField(
         max_length=50,
         blank=True,
@@ -105,19 +105,19 @@ class ChecklistItem(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     key = models.SlugField(max_length=50, blank=True)
     text = models.CharField(max_length=300)
-    help = models.TextField(blank=True)
+    help = BoundedTextField(blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="checklist_items"
     )
     due_date = models.DateField(null=True, blank=True)
     evidence_url = WebAddressField(max_length=500, blank=True)
-    evidence_note = models.TextField(blank=True)
+    evidence_note = BoundedTextField(blank=True)
     evidence_file = models.FileField(upload_to=evidence_upload_to, max_length=300, blank=True)
     evidence_file_name = models.CharField(max_length=255, blank=True)
     evidence_content_type = models.CharField(max_length=100, blank=True)
-    notes = models.TextField(blank=True)
-    justification = models.TextField(blank=True, help_text="Why the risk is accepted rather than fixed")
+    notes = BoundedTextField(blank=True)
+    justification = BoundedTextField(blank=True, help_text="Why the risk is accepted rather than fixed")
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -181,9 +181,9 @@ class ValidationQuestion(models.Model):
 
     poc = models.ForeignKey(PoC, on_delete=models.CASCADE, related_name="validation_questions")
     kind = models.CharField(max_length=20, choices=ValidationKind.choices)
-    hypothesis = models.TextField(blank=True)
+    hypothesis = BoundedTextField(blank=True)
     target = models.CharField(max_length=300, blank=True)
-    answer = models.TextField(blank=True)
+    answer = BoundedTextField(blank=True)
     evidence_url = WebAddressField(max_length=500, blank=True)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
@@ -246,7 +246,7 @@ class Acknowledgement(models.Model):
     kind = models.CharField(max_length=30, choices=LimitKind.choices)
     acknowledged = models.BooleanField(default=False)
     answered_where = models.CharField(max_length=200, blank=True)
-    notes = models.TextField(blank=True)
+    notes = BoundedTextField(blank=True)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -282,7 +282,7 @@ class BusinessCase(models.Model):
     audit = Audited(poc_field="poc", label="business case")
 
     poc = models.OneToOneField(PoC, on_delete=models.CASCADE, related_name="business_case")
-    value_hypothesis = models.TextField(blank=True)
+    value_hypothesis = BoundedTextField(blank=True)
     unit = models.CharField(max_length=100, blank=True, help_text="What one successful unit is, e.g. an invoice routed")
     value_per_unit = models.DecimalField(
         max_digits=12, decimal_places=4, null=True, blank=True, validators=[not_negative]

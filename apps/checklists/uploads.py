@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from django.conf import settings
-from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+
+from apps.core import uploads as core_uploads
 
 
 @dataclass(frozen=True)
@@ -114,23 +115,6 @@ def safe_name(name: str) -> str:
     return "".join(ch for ch in base if ch.isprintable())[:200]
 
 
-class SizeLimitUploadHandler(FileUploadHandler):
-    """Stops storing an uploaded file as soon as it passes the limit and flags the request.
-
-    Must run first, before the request body is parsed (the views install it before CSRF
-    reads the form), so an oversized file is never written out whole.
-    """
-
-    def receive_data_chunk(self, raw_data, start):
-        if start + len(raw_data) > max_bytes():
-            self.request.upload_too_large = True
-            raise SkipFile()
-        return raw_data
-
-    def file_complete(self, file_size):
-        return None
-
-
 def install_size_limit(request) -> None:
-    request.upload_too_large = False
-    request.upload_handlers.insert(0, SizeLimitUploadHandler(request))
+    """Evidence files are refused while they stream in once they pass ``UPLOAD_MAX_BYTES``."""
+    core_uploads.install_size_limit(request, max_bytes())

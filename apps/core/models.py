@@ -46,11 +46,26 @@ class Job(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # What to send, so that a job the broker refused (or whose worker died) can be sent again.
+    task_name = models.CharField(max_length=200, blank=True, help_text="Celery task that runs the job")
+    task_args = models.JSONField(default=list, blank=True, help_text="Arguments after the job id")
+    sent_at = models.DateTimeField(null=True, blank=True, help_text="When the broker accepted the task")
+    send_attempts = models.PositiveSmallIntegerField(default=0)
+    send_attempted_at = models.DateTimeField(null=True, blank=True, help_text="Last attempt to send, accepted or not")
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life of the running task")
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["subject_type", "subject_id", "kind", "-created_at"], name="core_job_subject_kind_idx")
+            models.Index(
+                fields=["subject_type", "subject_id", "kind", "-created_at"], name="core_job_subject_kind_idx"
+            ),
+            # The sweeper reads only the jobs that are not final.
+            models.Index(
+                fields=["status"],
+                name="core_job_active_idx",
+                condition=models.Q(status__in=["queued", "running", "retrying"]),
+            ),
         ]
 
     def __str__(self):
@@ -66,6 +81,11 @@ class Job(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in self.FINAL
+
+    @property
+    def waiting_for_queue(self) -> bool:
+        """Queued, and the broker refused it so far: the sweeper sends it when the broker is back."""
+        return self.status == self.Status.QUEUED and self.sent_at is None and self.send_attempts > 0
 
     @property
     def duration_seconds(self) -> float | None:

@@ -1,14 +1,24 @@
-"""A diagnostic task that exercises the job machinery end to end.
+"""Core's tasks: the job sweeper, and diagnostic tasks that exercise the job machinery end to end.
 
-``core.selftest`` is not used by any page. Operators (and the test suite) can run it to check
-that a worker picks up jobs and that temporary failures are retried: its work raises
-``ConnectionError`` on the first ``fail_times`` attempts, then succeeds and records how many
-attempts it took. Enqueue it with ``job_enqueue(kind="core.selftest", task=selftest, args=(n,))``.
+``core.sweep_jobs`` runs on Celery beat every ``JOB_SWEEP_INTERVAL`` seconds (``CELERY_BEAT_SCHEDULE`` in
+settings): it sends the jobs the broker refused and re-queues or fails the jobs
+whose worker stopped (``apps.core.jobs.sweep_jobs``).
+
+``core.selftest`` and ``core.hold`` are not used by any page. Operators (and the test suite) run
+them to check a worker: ``selftest`` raises ``ConnectionError`` on the first ``fail_times``
+attempts, then succeeds and records how many attempts it took (retries work); ``hold`` reports
+progress for a few seconds (a worker killed meanwhile leaves a job the sweeper must recover), or
+waits for a lock on another job's row (a query stuck on a lock ends at ``JOB_LOCK_TIMEOUT``).
+Enqueue them with ``job_enqueue(kind="core.selftest", task=selftest, args=(n,))``.
 """
 
-from celery import shared_task
+import time
 
-from apps.core.jobs import job_progress, job_run
+from celery import shared_task
+from django.db import transaction
+
+from apps.core.jobs import job_progress, job_run, sweep_jobs
+from apps.core.models import Job
 
 
 @shared_task(
@@ -29,3 +39,28 @@ def selftest(self, job_id: int, fail_times: int = 0):
         return {"attempts": job.attempts, "retries": self.request.retries}
 
     job_run(job_id, work, task=self)
+
+
+@shared_task(bind=True, name="core.hold")
+def hold(self, job_id: int, seconds: float = 3.0, lock_job_id: int | None = None):
+    """Report progress for ``seconds``; or, given ``lock_job_id``, lock that job's row (``SELECT … FOR UPDATE``)."""
+
+    def work(job):
+        if lock_job_id is not None:
+            job_progress(job, progress=10, message=f"Waiting for a lock on job {lock_job_id}")
+            with transaction.atomic():
+                locked = Job.objects.select_for_update().filter(pk=lock_job_id).values_list("pk", flat=True)
+                return {"locked": list(locked), "attempts": job.attempts}
+        steps = max(1, round(seconds / 0.2))
+        for step in range(steps):
+            job_progress(job, progress=100 * step // steps, message=f"Holding ({step + 1} of {steps})")
+            time.sleep(seconds / steps)
+        return {"attempts": job.attempts, "held_seconds": seconds}
+
+    job_run(job_id, work, task=self)
+
+
+@shared_task(name="core.sweep_jobs", ignore_result=True)
+def sweep_jobs_task():
+    """Send the jobs the broker refused; re-queue or fail the jobs whose worker stopped."""
+    return sweep_jobs()

@@ -9,8 +9,14 @@ from django.contrib import admin
 from apps.pocs.models import Membership, PoC
 
 
-class ReadOnlyPoCData:
-    """PoC data in the admin: organisation admins may look; nobody adds, changes or deletes."""
+class OrgAdminAccess:
+    """Admin pages organisation admins use without per-model grants.
+
+    ``read_only`` pages (PoC data) let them look while nobody adds, changes or deletes; the
+    others (checklist templates) let them manage the rows.
+    """
+
+    read_only = False
 
     def _org_admin(self, request) -> bool:
         user = request.user
@@ -23,13 +29,19 @@ class ReadOnlyPoCData:
         return self._org_admin(request) or super().has_view_permission(request, obj)
 
     def has_add_permission(self, request, *args):
-        return False
+        return not self.read_only and (self._org_admin(request) or super().has_add_permission(request, *args))
 
     def has_change_permission(self, request, obj=None):
-        return False
+        return not self.read_only and (self._org_admin(request) or super().has_change_permission(request, obj))
 
     def has_delete_permission(self, request, obj=None):
-        return False
+        return not self.read_only and (self._org_admin(request) or super().has_delete_permission(request, obj))
+
+
+class ReadOnlyPoCData(OrgAdminAccess):
+    """PoC data in the admin: organisation admins may look; nobody adds, changes or deletes."""
+
+    read_only = True
 
 
 class MembershipInline(ReadOnlyPoCData, admin.TabularInline):

@@ -12,11 +12,15 @@ stage guards, so ``pocs`` lists what it does not know about:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.http import HttpResponse
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 
 @dataclass(frozen=True)
@@ -57,3 +61,37 @@ def tabs() -> list[Tab]:
 
 def badges() -> list[Badge]:
     return sorted(_BADGES.values(), key=lambda b: (b.order, b.key))
+
+
+# --- After an inline write -------------------------------------------------------------------------------
+
+HEAD_TEMPLATE = "pocs/_poc_head.html"
+
+
+def head_context(poc, page_context, *, request=None, oob: bool = False) -> dict:
+    """The header's context: the PoC and every registered badge, rendered."""
+    rendered = [
+        mark_safe(render_to_string(badge.template, badge.context(poc, page_context), request=request))  # noqa: S308
+        for badge in badges()
+    ]
+    return {"poc": poc, "badges": rendered, "oob": oob}
+
+
+def saved_response(request, poc, html: str, *, page_context=None, status: int = 200, message: str = "Saved"):
+    """The answer to a successful htmx write: ``html``, the header out of band, and two events.
+
+    Every inline save and stage move answers through here, so the header (stage, week of the
+    timebox, decision due, stall risk) is never stale:
+
+    - the header is re-rendered and swapped in out of band (``hx-swap-oob``);
+    - ``HX-Trigger: poc-changed`` lets panels that depend on the PoC refetch themselves
+      (``hx-trigger="poc-changed from:body"``);
+    - ``HX-Trigger-After-Settle: saved`` makes ``static/js/app.js`` say "Saved" in the page's
+      status region once the swap has settled.
+    """
+    head = render_to_string(HEAD_TEMPLATE, head_context(poc, page_context or {}, request=request, oob=True),
+                            request=request)
+    response = HttpResponse(html + head, status=status)
+    response["HX-Trigger"] = "poc-changed"
+    response["HX-Trigger-After-Settle"] = json.dumps({"saved": message})
+    return response

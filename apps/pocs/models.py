@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from apps.accounts.models import BusinessUnit
 from apps.audit.declarations import Audited
+from apps.core.validators import BoundedTextField
 
 DEFAULT_TIMEBOX_WEEKS = 6
 LONG_TIMEBOX_WEEKS = 8
@@ -84,7 +85,7 @@ class PoC(models.Model):
     audit = Audited(poc_field="id", label="PoC")
 
     name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = BoundedTextField(blank=True)
     business_unit = models.ForeignKey(BusinessUnit, null=True, blank=True, on_delete=models.PROTECT)
     sponsor = models.CharField(max_length=200, blank=True, help_text="The executive sponsoring the PoC")
     lead = models.ForeignKey(
@@ -121,7 +122,7 @@ class PoC(models.Model):
             MaxValueValidator(52, "The timebox is at most 52 weeks."),
         ],
     )
-    timebox_justification = models.TextField(
+    timebox_justification = BoundedTextField(
         blank=True, help_text=f"Required when the timebox is over {LONG_TIMEBOX_WEEKS} weeks"
     )
     decision_due_date = models.DateField(null=True, blank=True)

@@ -23,6 +23,7 @@ class Person:
     email: str
     roles: list[str]
     membership_id: int | None = None
+    member_role: str = ""  # contributor or viewer, when the person is a member
 
 
 ROLE_LABELS = {
@@ -47,6 +48,7 @@ def people_on_poc(poc: PoC) -> list[Person]:
         )
         person.roles.append(membership.role)
         person.membership_id = membership.pk
+        person.member_role = membership.role
     return list(people.values())
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -130,12 +130,21 @@ def membership_add(*, poc: PoC, user: User, member: User, role: str) -> Membersh
         )
     if not member.is_active:
         raise ValidationFailed("user: this account is deactivated.", errors={"user": ["Inactive user."]})
+    already = ValidationFailed(
+        f"user: {member} is already a member of this PoC.", errors={"user": ["Already a member."]}
+    )
     with audited(user):
         if Membership.objects.filter(poc=poc, user=member).exists():
-            raise ValidationFailed(
-                f"user: {member} is already a member of this PoC.", errors={"user": ["Already a member."]}
-            )
-        return Membership.objects.create(poc=poc, user=member, role=role, added_by=user)
+            raise already
+        try:
+            # A concurrent add of the same person passes the check above too; the unique constraint
+            # refuses the second insert, inside a savepoint so this transaction stays usable.
+            with transaction.atomic():
+                return Membership.objects.create(poc=poc, user=member, role=role, added_by=user)
+        except IntegrityError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) == "23505":  # unique_violation
+                raise already from exc
+            raise
 
 
 def membership_update(*, membership: Membership, user: User, role: str) -> Membership:

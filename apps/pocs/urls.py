@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/people/", views.poc_people, name="people"),
     path("<int:pk>/people/<int:membership_id>/", views.poc_member_change, name="member-change"),
     path("<int:pk>/activity/", views.poc_activity, name="activity"),
+    path("<int:pk>/activity/<int:event_id>/", views.poc_activity_event, name="activity-event"),
     path("<int:pk>/summary/", views.poc_summary, name="summary"),
     path("<int:pk>/jobs/<int:job_id>/", views.poc_job, name="job"),
 ]

@@ -8,13 +8,15 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from apps.audit.selectors import describe, events_for_poc
+from apps.audit.selectors import describe, event_for_poc, events_for_poc
 from apps.core.errors import ServiceError, TransitionRefused
 from apps.core.forms import conflict_box, rearmed, save_form
+from apps.core.jobs import job_check
 from apps.core.selectors import job_for, latest_job
-from apps.pocs import access, selectors, services
+from apps.pocs import access, header, selectors, services
 from apps.pocs.forms import FIELD_LABELS, MemberAddForm, PoCCreateForm, field_form_class
 from apps.pocs.models import EDITABLE_FIELDS, Membership, Stage
 
@@ -121,9 +123,8 @@ def poc_field(request, pk, field):
     if outcome.ok:
         poc = outcome.result
         if request.htmx:
-            response = render(request, template, _field_context(poc, field, can_edit=can_edit))
-            response["HX-Trigger"] = "poc-changed"
-            return response
+            html = render_to_string(template, _field_context(poc, field, can_edit=can_edit), request=request)
+            return header.saved_response(request, poc, html, message=f"Saved {FIELD_LABELS[field].lower()}")
         messages.success(request, f"Saved {FIELD_LABELS[field].lower()}.")
         return redirect(poc)
     if outcome.conflict:
@@ -154,10 +155,10 @@ def poc_transition(request, pk):
         context = _poc_context(request, poc, "overview")
         context["moves"] = selectors.stage_moves(poc)
         context["refused"] = refused
-        response = render(request, "pocs/poc_detail.html#stage-panel", context)
-        if not refused:
-            response["HX-Trigger"] = "poc-changed"
-        return response
+        html = render_to_string("pocs/poc_detail.html#stage-panel", context, request=request)
+        if refused:
+            return HttpResponse(html)
+        return header.saved_response(request, poc, html, message=f"Moved to {poc.get_stage_display()}")
     if refused:
         messages.error(request, refused["message"])
     else:
@@ -185,7 +186,10 @@ def poc_people(request, pk):
                 return redirect("pocs:people", pk=poc.pk)
         status = 400
     context = _poc_context(request, poc, "people")
-    context.update(people=selectors.people_on_poc(poc), form=form, role_labels=selectors.ROLE_LABELS)
+    context.update(
+        people=selectors.people_on_poc(poc), form=form, role_labels=selectors.ROLE_LABELS,
+        member_roles=Membership.Role.choices,
+    )
     return render(request, "pocs/poc_people.html", context, status=status)
 
 
@@ -218,13 +222,28 @@ def poc_activity(request, pk):
 
 
 @login_required
+@require_GET
+def poc_activity_event(request, pk, event_id):
+    """One change with its whole old and new values (the feed shows each value cut short)."""
+    poc = access.get_poc_for_user(request.user, pk)
+    event = event_for_poc(poc.pk, event_id)
+    if event is None:
+        raise Http404
+    context = _poc_context(request, poc, "activity")
+    context.update(events=describe([event]), single=True)
+    return render(request, "pocs/poc_activity.html", context)
+
+
+@login_required
 @require_POST
 def poc_summary(request, pk):
     poc = access.get_poc_for_user(request.user, pk, action=access.EDIT)
     job = services.poc_summary_request(poc=poc, user=request.user)
+    job.refresh_from_db()
     if request.htmx:
-        job.refresh_from_db()
         return render(request, "pocs/job_status.html", {"poc": poc, "job": job})
+    if job.waiting_for_queue:
+        messages.warning(request, f"{job.message}.")
     return redirect(poc)
 
 
@@ -235,6 +254,7 @@ def poc_job(request, pk, job_id):
     job = job_for(poc, job_id)
     if job is None:
         raise Http404
+    job = job_check(job)  # sends a job the broker refused, recovers one whose worker stopped
     response = render(request, "pocs/job_status.html", {"poc": poc, "job": job})
     if job.is_final and request.htmx:
         response["HX-Trigger"] = "job-finished"

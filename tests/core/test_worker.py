@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -20,12 +21,14 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.core.models import Job
 from pocportal.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 60
+WORKER_LOCK_TIMEOUT = 2
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -69,47 +72,82 @@ def _celery_executable() -> str:
     return str(candidate if candidate.exists() else ROOT / ".venv" / "bin" / "celery")
 
 
+class Worker:
+    """A Celery worker process on a queue of its own, which a test can kill with SIGKILL and start again."""
+
+    def __init__(self, queue: str, redis_url: str, log_path: Path):
+        self.queue, self.redis_url, self.log_path = queue, redis_url, log_path
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": _test_database_url(),
+            "REDIS_URL": redis_url,
+            "CONN_MAX_AGE": "0",
+            "PYTHONUNBUFFERED": "1",
+            # Short enough for the tests to see a heartbeat stop and a lock wait end within seconds.
+            "JOB_HEARTBEAT_INTERVAL": "1",
+            "JOB_LOCK_TIMEOUT": str(WORKER_LOCK_TIMEOUT),
+        }
+        self.env.pop("TEST_DATABASE_NAME", None)
+        self.log = log_path.open("a")
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> subprocess.Popen:
+        self.process = subprocess.Popen(
+            [
+                _celery_executable(), "-A", "pocportal", "worker", "--pool=solo", "--concurrency=1",
+                "-l", "info", "-Q", self.queue, "-n", f"{self.queue}@%h", "--without-gossip", "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        return self.process
+
+    def kill(self) -> None:
+        """SIGKILL: the worker gets no chance to acknowledge, requeue or record anything."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        self.log.close()
+        import redis
+
+        client = redis.Redis.from_url(self.redis_url, socket_connect_timeout=2)
+        client.delete(self.queue, f"_kombu.binding.{self.queue}")
+        # A killed worker leaves its unacknowledged message in Redis, to be restored to this queue later.
+        for tag, payload in client.hgetall("unacked").items():
+            if self.queue.encode() in payload:
+                client.hdel("unacked", tag)
+                client.zrem("unacked_index", tag)
+
+
 @pytest.fixture
-def worker_queue(tmp_path):
+def worker(tmp_path):
     """A running worker on a queue of its own; tasks sent from this process go to that queue."""
     redis_url = _redis_or_skip()
     queue = f"pocportal-test-{uuid.uuid4().hex[:12]}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": _test_database_url(),
-        "REDIS_URL": redis_url,
-        "CONN_MAX_AGE": "0",
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.pop("TEST_DATABASE_NAME", None)
-    log_path = tmp_path / "worker.log"
-    log = log_path.open("w")
-    worker = subprocess.Popen(
-        [
-            _celery_executable(), "-A", "pocportal", "worker", "--pool=solo", "--concurrency=1",
-            "-l", "info", "-Q", queue, "-n", f"{queue}@%h", "--without-gossip", "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    worker = Worker(queue, redis_url, tmp_path / "worker.log")
+    worker.start()
     saved = {key: celery_app.conf[key] for key in ("task_always_eager", "task_default_queue")}
     celery_app.conf.task_always_eager = False
     celery_app.conf.task_default_queue = queue
     try:
-        yield worker, log_path
+        yield worker
     finally:
         celery_app.conf.update(saved)
-        worker.terminate()
-        try:
-            worker.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait(timeout=5)
-        log.close()
-        import redis
+        worker.stop()
 
-        client = redis.Redis.from_url(redis_url, socket_connect_timeout=2)
-        client.delete(queue, f"_kombu.binding.{queue}")
+
+@pytest.fixture
+def worker_queue(worker):
+    """The running worker's process and the path of its log."""
+    return worker.process, worker.log_path
 
 
 def _worker_log(log_path: Path) -> str:
@@ -183,3 +221,140 @@ def test_a_real_worker_retries_a_temporary_failure(worker_queue, django_capture_
     log = _worker_log(log_path)
     assert "Retry in" in log, log
     assert "Simulated temporary failure on attempt 1" in log
+
+
+# --- faults: a killed worker, an unreachable broker, a row lock -----------------------------------
+
+
+def _wait(job, worker, *, until, seconds, sweep=False):
+    """Poll ``job`` until ``until(job)``, calling the sweeper every half second when ``sweep`` (as beat does)."""
+    from apps.core.jobs import sweep_jobs
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if sweep:
+            sweep_jobs()
+        job.refresh_from_db()
+        if until(job):
+            return job
+        exited = worker.process.poll()
+        assert exited is None, f"the worker exited ({exited}):\n{_worker_log(worker.log_path)}"
+        time.sleep(0.5 if sweep else 0.1)
+    pytest.fail(f"job still {job.status} ({job.message}) after {seconds} s; log:\n{_worker_log(worker.log_path)}")
+
+
+@pytest.fixture
+def short_job_timeouts(settings):
+    """The sweeper's side of the short timeouts (the worker's side is in ``Worker.env``)."""
+    settings.JOB_HEARTBEAT_TIMEOUT = 3
+    settings.JOB_SEND_RETRY_INTERVAL = 0
+    settings.JOB_MAX_ATTEMPTS = 3
+    return settings
+
+
+def test_a_job_whose_worker_is_killed_runs_again_on_the_restarted_worker(
+    worker, short_job_timeouts, django_capture_on_commit_callbacks
+):
+    """SIGKILL of the whole worker mid-job: its heartbeat stops, the sweeper re-queues it, the new worker runs it.
+
+    Bound: the job is re-queued at most JOB_HEARTBEAT_TIMEOUT (3 s here) + one sweep after the kill,
+    and then runs again (3 s of work here), instead of staying "running" until the visibility timeout.
+    """
+    from apps.core.jobs import job_enqueue
+    from apps.core.tasks import hold
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = job_enqueue(kind="core.hold", task=hold, args=(3.0,))
+    _wait(job, worker, until=lambda j: j.status == Job.Status.RUNNING and j.progress >= 10, seconds=20)
+    worker.kill()
+    worker.start()
+
+    job.refresh_from_db()
+    assert job.status == Job.Status.RUNNING  # nothing else would ever change that
+    killed_at = timezone.now()
+    _wait(job, worker, until=lambda j: j.is_final, seconds=20, sweep=True)
+    assert job.status == Job.Status.SUCCEEDED, f"{job.status}: {job.error}\n{_worker_log(worker.log_path)}"
+    assert job.attempts == 2
+    assert job.started_at > killed_at  # run again from the start, on the new worker
+    assert job.result == {"attempts": 2, "held_seconds": 3.0}
+
+
+def test_a_job_whose_worker_keeps_dying_fails_with_a_message(
+    worker, short_job_timeouts, django_capture_on_commit_callbacks
+):
+    """With one attempt allowed, the killed worker's job is failed with a readable message, not left running."""
+    from apps.core.jobs import job_enqueue
+    from apps.core.tasks import hold
+
+    short_job_timeouts.JOB_MAX_ATTEMPTS = 1
+    with django_capture_on_commit_callbacks(execute=True):
+        job = job_enqueue(kind="core.hold", task=hold, args=(5.0,))
+    _wait(job, worker, until=lambda j: j.status == Job.Status.RUNNING and j.progress >= 10, seconds=20)
+    worker.kill()
+    worker.start()
+
+    _wait(job, worker, until=lambda j: j.is_final, seconds=12, sweep=True)
+    assert job.status == Job.Status.FAILED
+    assert job.error.startswith("The worker stopped while running this job (no sign of life for ")
+    assert job.error.endswith("and it was not run again after 1 attempts; start it again.")
+
+
+def _point_broker_at(url: str) -> str:
+    """Send tasks from this process to ``url`` from now on; returns the previous broker URL."""
+    previous = celery_app.conf.broker_url
+    celery_app.conf.broker_url = url
+    celery_app._pool = None  # what Celery does after a fork: the next send opens a new connection
+    celery_app.amqp._producer_pool = None
+    return previous
+
+
+def test_with_the_broker_down_the_user_is_told_and_the_job_is_sent_when_it_is_back(
+    worker, short_job_timeouts, team, client
+):
+    poc, people = team
+    client.force_login(people["lead"])
+    redis_url = _point_broker_at("redis://127.0.0.1:1/0")  # nothing listens there
+    try:
+        response = client.post(reverse("pocs:summary", args=[poc.pk]), HTTP_HX_REQUEST="true")
+        assert response.status_code == 200
+        body = response.content.decode()
+        assert "Waiting for the job queue; it will be sent when it is back." in body
+        assert 'hx-trigger="every 1s"' in body  # the page keeps polling
+        job = Job.objects.get(subject_type="pocs.poc", subject_id=poc.pk, kind="poc.summary")
+        assert (job.status, job.sent_at, job.send_attempts) == (Job.Status.QUEUED, None, 1)
+
+        # Still down: a poll tries again and says the same.
+        fragment = client.get(reverse("pocs:job", args=[poc.pk, job.pk]), HTTP_HX_REQUEST="true")
+        assert fragment.status_code == 200
+        assert "Waiting for the job queue" in fragment.content.decode()
+        job.refresh_from_db()
+        assert (job.status, job.sent_at, job.send_attempts) == (Job.Status.QUEUED, None, 2)
+    finally:
+        _point_broker_at(redis_url)
+
+    # The broker is back: the sweeper (beat) sends it and the worker runs it.
+    _wait(job, worker, until=lambda j: j.is_final, seconds=15, sweep=True)
+    assert job.status == Job.Status.SUCCEEDED, f"{job.status}: {job.error}\n{_worker_log(worker.log_path)}"
+    assert job.send_attempts == 3 and job.sent_at is not None
+    assert job.result["members"] == 2
+    fragment = client.get(reverse("pocs:job", args=[poc.pk, job.pk]), HTTP_HX_REQUEST="true").content.decode()
+    assert "Succeeded" in fragment and "Waiting for the job queue" not in fragment
+
+
+def test_a_task_blocked_on_a_row_lock_ends_at_its_lock_timeout(worker, django_capture_on_commit_callbacks):
+    """Another connection holds SELECT … FOR UPDATE on a row the task needs: the task fails at lock_timeout."""
+    import psycopg
+
+    from apps.core.jobs import job_enqueue
+    from apps.core.tasks import hold
+
+    locked = Job.objects.create(kind="core.hold", status=Job.Status.SUCCEEDED)
+    with psycopg.connect(_test_database_url()) as holder:  # autocommit off: the lock lasts until the end
+        holder.execute("SELECT id FROM core_job WHERE id = %s FOR UPDATE", [locked.pk])
+        with django_capture_on_commit_callbacks(execute=True):
+            job = job_enqueue(kind="core.hold", task=hold, args=(0, locked.pk))
+        _wait(job, worker, until=lambda j: j.is_final, seconds=WORKER_LOCK_TIMEOUT + 15)
+        holder.rollback()
+    assert job.status == Job.Status.FAILED
+    assert job.error == f"The database stayed locked for {WORKER_LOCK_TIMEOUT} s; try again"
+    assert job.attempts == 1

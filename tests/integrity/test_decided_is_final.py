@@ -6,6 +6,7 @@ to this rule) or to ``NOT_POC_WRITES`` with the reason it does not write a PoC's
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import inspect
 import pkgutil
@@ -24,6 +25,11 @@ from apps.pocs.models import Membership, PoC, Stage
 pytestmark = pytest.mark.django_db
 
 NOT_POC_WRITES = {
+    "apps.accounts.services.token_hash": "hashes a key",
+    "apps.accounts.services.token_issue": "writes a person's API token, no PoC data",
+    "apps.accounts.services.token_mark_used": "writes when a person's API token was last used, no PoC data",
+    "apps.accounts.services.token_revoke": "deletes a person's API token, no PoC data",
+    "apps.accounts.services.tokens_revoke_all": "deletes a person's API tokens, no PoC data",
     "apps.pocs.services.check_open": "the check itself",
     "apps.pocs.services.field_value": "reads a field",
     "apps.pocs.services.poc_snapshot": "reads the fields",
@@ -34,6 +40,17 @@ NOT_POC_WRITES = {
     "apps.checklists.services.sections.snapshot_of": "reads a section",
     "apps.checklists.services.setup.current_template": "reads the template",
     "apps.checklists.services.setup.kickoff_setup": "runs only inside poc_create, for a PoC in draft",
+    "apps.evaluations.services.dataset_snapshot": "reads a dataset",
+    "apps.evaluations.services.model_version_snapshot": "reads a model version",
+    "apps.evaluations.services.upload_limit": "reads a setting",
+    "apps.evaluations.services.too_big_message": "a message",
+    "apps.evaluations.services.compute_safe_name": "cleans a file name",
+    "apps.costs.services.model_snapshot": "reads the cost model",
+    "apps.costs.services.line_snapshot": "reads a cost line",
+    "apps.evaluations.services.targets_snapshot": "reads the targets",
+    "apps.integrations.services.integration_snapshot": "reads an integration",
+    "apps.integrations.services.concern_snapshot": "reads a production concern",
+    "apps.integrations.services.concerns_setup": "runs only inside poc_create, for a PoC in draft",
 }
 
 
@@ -49,7 +66,180 @@ def _row(rows, poc):
     return row
 
 
+def _evaluation(poc, people):
+    """A dataset, a model version and a run with its file, written directly (the PoC may be decided next)."""
+    from django.core.files.base import ContentFile
+
+    from apps.evaluations.models import Dataset, EvalRun, ModelVersion
+
+    dataset = Dataset.objects.create(poc=poc, name="Sample", kind="production")
+    model = ModelVersion.objects.create(poc=poc, name="Model")
+    run = EvalRun(poc=poc, dataset=dataset, model_version=model, file_name="r.csv", file_size=0, file_sha256="")
+    content = b"id,label,prediction\n1,a,a\n2,a,b\n"
+    run.file.save("r.csv", ContentFile(content), save=False)
+    run.file_size, run.file_sha256 = len(content), hashlib.sha256(content).hexdigest()
+    run.save()
+
+
+def _evaluation_with_results(poc, people):
+    """As ``_evaluation``, the run with stored results (a validation answer is written from them)."""
+    from apps.evaluations.models import EvalRun
+
+    _evaluation(poc, people)
+    interval = {"value": 0.5, "ci_low": 0.1, "ci_high": 0.9}
+    EvalRun.objects.filter(poc=poc).update(kind="classification", n=2, headline=0.5, results={
+        "kind": "classification", "n": 2, "resamples": 100, "seed": 0, "metrics": {"accuracy": interval},
+    })
+
+
+def _eval_row(model, poc):
+    row = model.objects.filter(poc=poc).order_by("pk").first()
+    row.poc = poc
+    return row
+
+
+# Services that need rows made before the PoC is decided (and before the audit trail is counted).
+PREPARE: dict[str, Callable] = {
+    f"apps.evaluations.services.{name}": _evaluation
+    for name in ("dataset_update", "model_version_update", "eval_run_create", "eval_run_recompute",
+                 "eval_run_compute", "eval_run_store")
+}
+PREPARE["apps.evaluations.services.validation_answer_from_run"] = _evaluation_with_results
+
+
+def _integrations(poc, people):
+    """An integration and an added production concern, written directly (the PoC may be decided next)."""
+    from apps.integrations.models import Integration, ProductionConcern
+
+    Integration.objects.create(poc=poc, system="Ledger", direction="writes_to")
+    ProductionConcern.objects.create(poc=poc, concern="custom", name="Data retention")
+
+
+def _integration_row(model, poc, **filters):
+    row = model.objects.filter(poc=poc, **filters).order_by("-pk").first()
+    row.poc = poc
+    return row
+
+
+PREPARE.update({
+    f"apps.integrations.services.{name}": _integrations
+    for name in ("integration_update", "integration_delete", "concern_update", "concern_delete")
+})
+
+
+def _cost_line(poc, people):
+    """A cost line, written directly (the PoC may be decided next)."""
+    from apps.costs.models import CostLine
+
+    CostLine.objects.create(poc=poc, name="Team", category="people", behaviour="fixed", low=1, likely=2, high=3)
+
+
+def _costs():
+    from apps.costs import models, services
+
+    return models, services
+
+
+PREPARE.update({f"apps.costs.services.{name}": _cost_line for name in ("cost_line_update", "cost_line_delete")})
+
+
+def _evals():
+    from apps.evaluations import models, services
+
+    return models, services
+
+
+def _integrations_services():
+    from apps.integrations import services as integrations
+
+    return integrations
+
+
+def _integrations_models():
+    from apps.integrations import models
+
+    return models
+
+
 CALLS: dict[str, Callable] = {
+    "apps.costs.services.cost_model_update": lambda poc, p: _costs()[1].cost_model_update(
+        poc=poc, user=p["lead"], changes={"volume_per_month": "1000", "unit_name": "claim"}
+    ),
+    "apps.costs.services.cost_model_recompute": lambda poc, p: _costs()[1].cost_model_recompute(
+        poc=poc, user=p["lead"]
+    ),
+    "apps.costs.services.cost_model_compute": lambda poc, p: _costs()[1].cost_model_compute(
+        poc_id=poc.pk, user=p["lead"]
+    ),
+    "apps.costs.services.cost_model_store": lambda poc, p: _costs()[1].cost_model_store(
+        poc=poc, user=p["lead"], results={"results": []}, inputs_hash="x"
+    ),
+    "apps.costs.services.cost_line_create": lambda poc, p: _costs()[1].cost_line_create(
+        poc=poc, user=p["lead"], data={"name": "GPU", "category": "gpu", "behaviour": "fixed", "low": 1,
+                                       "likely": 2, "high": 3}
+    ),
+    "apps.costs.services.cost_line_update": lambda poc, p: _costs()[1].cost_line_update(
+        line=_eval_row(_costs()[0].CostLine, poc), user=p["lead"], changes={"likely": "2.5"}, version=None
+    ),
+    "apps.costs.services.cost_line_delete": lambda poc, p: _costs()[1].cost_line_delete(
+        line=_eval_row(_costs()[0].CostLine, poc), user=p["lead"]
+    ),
+    "apps.integrations.services.integration_create": lambda poc, p: _integrations_services().integration_create(
+        poc=poc, user=p["lead"], data={"system": "CRM", "direction": "reads_from"}
+    ),
+    "apps.integrations.services.integration_update": lambda poc, p: _integrations_services().integration_update(
+        integration=_integration_row(_integrations_models().Integration, poc), user=p["lead"],
+        changes={"owning_team": "x"}, version=1,
+    ),
+    "apps.integrations.services.integration_delete": lambda poc, p: _integrations_services().integration_delete(
+        integration=_integration_row(_integrations_models().Integration, poc), user=p["lead"]
+    ),
+    "apps.integrations.services.concern_create": lambda poc, p: _integrations_services().concern_create(
+        poc=poc, user=p["lead"], data={"concern": "custom", "name": "Capacity"}
+    ),
+    "apps.integrations.services.concern_update": lambda poc, p: _integrations_services().concern_update(
+        concern=_integration_row(_integrations_models().ProductionConcern, poc), user=p["lead"],
+        changes={"owning_team": "x"}, version=1,
+    ),
+    "apps.integrations.services.concern_delete": lambda poc, p: _integrations_services().concern_delete(
+        concern=_integration_row(_integrations_models().ProductionConcern, poc, concern="custom"), user=p["lead"]
+    ),
+    "apps.evaluations.services.dataset_create": lambda poc, p: _evals()[1].dataset_create(
+        poc=poc, user=p["lead"], data={"name": "New", "kind": "curated"}
+    ),
+    "apps.evaluations.services.dataset_update": lambda poc, p: _evals()[1].dataset_update(
+        dataset=_eval_row(_evals()[0].Dataset, poc), user=p["lead"], changes={"description": "x"},
+        version=_eval_row(_evals()[0].Dataset, poc).version,
+    ),
+    "apps.evaluations.services.model_version_create": lambda poc, p: _evals()[1].model_version_create(
+        poc=poc, user=p["lead"], data={"name": "New"}
+    ),
+    "apps.evaluations.services.model_version_update": lambda poc, p: _evals()[1].model_version_update(
+        model_version=_eval_row(_evals()[0].ModelVersion, poc), user=p["lead"], changes={"notes": "x"},
+        version=_eval_row(_evals()[0].ModelVersion, poc).version,
+    ),
+    "apps.evaluations.services.eval_run_create": lambda poc, p: _evals()[1].eval_run_create(
+        poc=poc, user=p["lead"], dataset=_eval_row(_evals()[0].Dataset, poc),
+        model_version=_eval_row(_evals()[0].ModelVersion, poc),
+        upload=SimpleUploadedFile("r.csv", b"id,label,prediction\n1,a,a\n"),
+    ),
+    "apps.evaluations.services.eval_run_recompute": lambda poc, p: _evals()[1].eval_run_recompute(
+        run=_eval_row(_evals()[0].EvalRun, poc), user=p["lead"]
+    ),
+    "apps.evaluations.services.eval_run_compute": lambda poc, p: _evals()[1].eval_run_compute(
+        run_id=_eval_row(_evals()[0].EvalRun, poc).pk, user=p["lead"], resamples=100
+    ),
+    "apps.evaluations.services.eval_run_store": lambda poc, p: _evals()[1].eval_run_store(
+        run=_eval_row(_evals()[0].EvalRun, poc), user=p["lead"],
+        results={"kind": "classification", "n": 2, "resamples": 100, "seed": 0, "metrics": {}},
+    ),
+    "apps.evaluations.services.targets_update": lambda poc, p: _evals()[1].targets_update(
+        poc=poc, user=p["lead"], changes={"quality_metric": "accuracy", "quality_threshold": 0.8}, version=1
+    ),
+    "apps.evaluations.services.validation_answer_from_run": lambda poc, p: _evals()[1].validation_answer_from_run(
+        run=_eval_row(_evals()[0].EvalRun, poc), user=p["lead"], kind="quality",
+        evidence_url="https://portal.example.com/runs/1/",
+    ),
     "apps.pocs.services.poc_update": lambda poc, p: services.poc_update(
         poc=poc, user=p["lead"], changes={"name": "Renamed"}, version=poc.version
     ),
@@ -122,6 +312,8 @@ def test_a_decided_poc_refuses_the_write(service, team, private_media):
     poc, people = team
     if not Membership.objects.filter(poc=poc, user=people["viewer"]).exists():
         services.membership_add(poc=poc, user=people["lead"], member=people["viewer"], role="viewer")
+    if service in PREPARE:
+        PREPARE[service](poc, people)
     PoC.objects.filter(pk=poc.pk).update(stage=Stage.DECIDED)
     poc = PoC.objects.get(pk=poc.pk)
     events = AuditEvent.objects.count()
@@ -136,6 +328,8 @@ def test_the_same_write_goes_through_before_the_decision(service, team, private_
     poc, people = team
     if not Membership.objects.filter(poc=poc, user=people["viewer"]).exists():
         services.membership_add(poc=poc, user=people["lead"], member=people["viewer"], role="viewer")
+    if service in PREPARE:
+        PREPARE[service](poc, people)
     if service.endswith("poc_transition"):
         PoC.objects.filter(pk=poc.pk).update(stage=Stage.EVALUATING)
     poc = PoC.objects.get(pk=poc.pk)

@@ -35,6 +35,11 @@ MAY_IMPORT: dict[str, list[str]] = {
             "apps.checklists.risk",  # to register live stall signals
             "apps.checklists.gate",
             *(["apps.evaluations.selectors"] if app == "costs" else []),  # measured quality, read-only
+            # a run's measurement written as a validation answer through the kickoff's own service
+            *(["apps.checklists.services", "apps.checklists.selectors"] if app == "evaluations" else []),
+            # The cost model's value side is the business case (one source of truth): read through
+            # checklists' selectors, written through its business_case_update service.
+            *(["apps.checklists.selectors", "apps.checklists.services"] if app == "costs" else []),
         ]
         for app in MEASURING
     },

@@ -145,6 +145,12 @@ def test_main_pages_answer_in_a_pinned_number_of_queries(
     client = client_for(people["lead"])
     url = path.format(pk=poc.pk)
     client.get(url)
+    if not url.startswith("/api/") and url != "/pocs/":
+        # The header's stall risk runs the live signals the apps above checklists register: one query each.
+        from apps.checklists.risk import SIGNALS
+
+        limit += sum(1 for by_name in SIGNALS.values() for fn in by_name.values()
+                     if fn.__module__ != "apps.checklists.risk")
     with django_assert_max_num_queries(limit):
         assert client.get(url).status_code == 200
 

@@ -75,9 +75,11 @@ def _item_evidence(request, pk, item_id):
             error = outcome.conflict.message
         else:
             error = (form.errors.get("file") or form.non_field_errors() or ["Reload the page and try again."])[0]
+    # The upload is part of the item's open form: answer with the form again, armed with the new version.
     if error:
-        return render_item(request, poc, item_row(item, rights, choices, upload_error=error), status=400)
+        return render_item(request, poc, item_row(item, rights, choices, mode="edit", upload_error=error), status=400)
     if request.htmx:
-        return render_item(request, poc, item_row(item, rights, choices), with_risk=True)
+        row = item_row(item, rights, choices, mode="edit")
+        return render_item(request, poc, row, with_risk=True, message=f"Attached {item.evidence_file_name}")
     messages.success(request, f"Attached {item.evidence_file_name} to “{item.text}”.")
     return redirect(reverse("checklists:kickoff", args=[poc.pk]) + f"#item-{item.pk}")

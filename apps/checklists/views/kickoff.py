@@ -19,7 +19,7 @@ from apps.checklists.views.common import (
     item_row,
     owner_choices,
     page_context,
-    render_with_risk,
+    saved,
 )
 from apps.core.forms import rearmed, save_form
 from apps.pocs import access
@@ -40,13 +40,13 @@ def get_item(request, pk, item_id):
     return poc, item
 
 
-def render_item(request, poc, row, *, status=200, with_risk=False):
-    """The item's partial for htmx (plus out-of-band risk updates), or a page of its own without JS."""
+def render_item(request, poc, row, *, status=200, with_risk=False, message="Saved"):
+    """The item's partial for htmx (plus out-of-band updates after a save), or a page of its own without JS."""
     ctx = {"poc": poc, "row": row}
     if request.htmx:
         html = render_to_string(f"{PAGE}#item", ctx, request=request)
         if with_risk:
-            html = render_with_risk(request, poc, html, reason=row["item"].reason)
+            return saved(request, poc, html, reason=row["item"].reason, message=message)
         return HttpResponse(html, status=status)
     return render(request, "checklists/item_page.html", ctx, status=status)
 
@@ -54,14 +54,23 @@ def render_item(request, poc, row, *, status=200, with_risk=False):
 @login_required
 @require_http_methods(["GET", "POST"])
 def kickoff_item(request, pk, item_id):
-    """GET shows one item (its form for those who may edit); POST saves it."""
+    """GET shows one item: its form to those who may edit it (its line with ``?cancel=1``); POST saves it.
+
+    Without JavaScript the item has a page of its own (the Edit link's address) whose form posts
+    here and comes back to the item on the kickoff page.
+    """
     poc, item = get_item(request, pk, item_id)
     rights = permissions.rights(poc, request.user)
-    choices = owner_choices(poc) if rights.item(item.reason) else []
+    editable = rights.item(item.reason)
     if request.method == "GET":
-        return render_item(request, poc, item_row(item, rights, choices))
+        if request.GET.get("cancel") and request.htmx:
+            return render_item(request, poc, item_row(item, rights))
+        if not editable:
+            return render_item(request, poc, item_row(item, rights, mode="detail"))
+        return render_item(request, poc, item_row(item, rights, owner_choices(poc), mode="edit"))
 
     permissions.check_item(poc, request.user, item.reason)
+    choices = owner_choices(poc)
     form = ItemForm(request.POST, item=item, owner_choices=choices)
     outcome = save_form(
         form,
@@ -76,12 +85,13 @@ def kickoff_item(request, pk, item_id):
         # saving again replaces the current values on purpose.
         form = ItemForm(rearmed(request.POST, current.version), item=current, owner_choices=choices)
         conflict = item_conflict(outcome.conflict, current, form.cleaned_data if form.is_valid() else {})
-        return render_item(request, poc, item_row(current, rights, choices, form=form, conflict=conflict), status=409)
+        row = item_row(current, rights, mode="edit", form=form, conflict=conflict)
+        return render_item(request, poc, row, status=409)
     if not outcome.ok:
-        return render_item(request, poc, item_row(item, rights, choices, form=form), status=outcome.status)
+        return render_item(request, poc, item_row(item, rights, mode="edit", form=form), status=outcome.status)
     item = outcome.result
     item.poc = poc
     if request.htmx:
-        return render_item(request, poc, item_row(item, rights, choices), with_risk=True)
+        return render_item(request, poc, item_row(item, rights), with_risk=True)
     messages.success(request, f"Saved “{item.text}”.")
     return redirect(reverse("checklists:kickoff", args=[poc.pk]) + f"#item-{item.pk}")

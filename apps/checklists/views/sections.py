@@ -8,11 +8,11 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from apps.checklists import forms, permissions, services
-from apps.checklists.models import Acknowledgement, BusinessCase, ValidationQuestion
-from apps.checklists.views.common import PAGE, render_with_risk
+from apps.checklists.models import ANSWERED_WHERE_SUGGESTIONS, Acknowledgement, BusinessCase, ValidationQuestion
+from apps.checklists.views.common import PAGE, saved
 from apps.core.forms import conflict_box, rearmed, save_form
 from apps.pocs import access
 
@@ -34,31 +34,47 @@ def section_form(partial: str, row, data=None):
     return form_class(initial=forms.initial_for(row, fields), row=row)
 
 
-def _save(request, poc, partial: str, row):
-    """Validate, call the section's service, and answer with the section (and risk updates for htmx)."""
+def _section(request, poc, partial: str, row):
+    """GET: the section's form to those who may edit (its read card with ``?cancel=1``); POST: save it.
+
+    htmx gets the partial (after a save, with out-of-band updates); without JavaScript the form
+    has a page of its own and a save comes back to the section on the kickoff page.
+    """
     _model, _form_class, service, keyword, _fields, anchor = SECTIONS[partial]
-    permissions.check_edit(poc, request.user)
     row.poc = poc
-    form = section_form(partial, row, request.POST)
-    outcome = save_form(
-        form, lambda data: service(**{keyword: row}, user=request.user, changes=form.changes(), version=data["version"])
-    )
-    conflict = None
-    if outcome.ok:
-        row = outcome.result
-        form = section_form(partial, row)
-    elif outcome.conflict:
-        row = type(row).objects.get(pk=row.pk)
-        row.poc = poc
-        form = section_form(partial, row, rearmed(request.POST, row.version))
-        labels = {name: (field.label or name.replace("_", " ")) for name, field in form.fields.items()}
-        conflict = conflict_box(outcome.conflict, typed=form.cleaned_data if form.is_valid() else {}, labels=labels)
-    status = outcome.status
-    ctx = {"poc": poc, "row": row, "form": form, "conflict": conflict, "can_edit": True}
+    can_edit = permissions.rights(poc, request.user).edit
+    ctx = {"poc": poc, "row": row, "can_edit": can_edit, "editing": False, "form": None, "conflict": None,
+           "answered_where_suggestions": list(ANSWERED_WHERE_SUGGESTIONS.values())}
+    status = 200
+    if request.method == "GET":
+        if can_edit and not (request.GET.get("cancel") and request.htmx):
+            ctx.update(editing=True, form=section_form(partial, row))
+    else:
+        permissions.check_edit(poc, request.user)
+        form = section_form(partial, row, request.POST)
+        outcome = save_form(
+            form,
+            lambda data: service(**{keyword: row}, user=request.user, changes=form.changes(), version=data["version"]),
+        )
+        status = outcome.status
+        if outcome.ok:
+            ctx["row"] = row = outcome.result
+            row.poc = poc
+        elif outcome.conflict:
+            row = type(row).objects.get(pk=row.pk)
+            row.poc = poc
+            form = section_form(partial, row, rearmed(request.POST, row.version))
+            labels = {name: (field.label or name.replace("_", " ")) for name, field in form.fields.items()}
+            typed = form.cleaned_data if form.is_valid() else {}
+            ctx.update(row=row, conflict=conflict_box(outcome.conflict, typed=typed, labels=labels))
+        if not outcome.ok:
+            ctx.update(editing=True, form=form)
     if request.htmx:
         html = render_to_string(f"{PAGE}#{partial}", ctx, request=request)
-        return HttpResponse(render_with_risk(request, poc, html) if status == 200 else html, status=status)
-    if status == 200:
+        if request.method == "POST" and status == 200:
+            return saved(request, poc, html)
+        return HttpResponse(html, status=status)
+    if request.method == "POST" and status == 200:
         messages.success(request, "Saved.")
         fragment = anchor.format(kind=getattr(row, "kind", ""))
         return redirect(reverse("checklists:kickoff", args=[poc.pk]) + "#" + fragment)
@@ -66,21 +82,22 @@ def _save(request, poc, partial: str, row):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def validation(request, pk, validation_id):
     poc = access.get_poc_for_user(request.user, pk)
-    return _save(request, poc, "validation", get_object_or_404(ValidationQuestion, poc=poc, pk=validation_id))
+    return _section(request, poc, "validation", get_object_or_404(ValidationQuestion, poc=poc, pk=validation_id))
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def acknowledgement(request, pk, acknowledgement_id):
     poc = access.get_poc_for_user(request.user, pk)
-    return _save(request, poc, "acknowledgement", get_object_or_404(Acknowledgement, poc=poc, pk=acknowledgement_id))
+    row = get_object_or_404(Acknowledgement, poc=poc, pk=acknowledgement_id)
+    return _section(request, poc, "acknowledgement", row)
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def business_case(request, pk):
     poc = access.get_poc_for_user(request.user, pk)
-    return _save(request, poc, "business-case", get_object_or_404(BusinessCase, poc=poc))
+    return _section(request, poc, "business-case", get_object_or_404(BusinessCase, poc=poc))

@@ -1,6 +1,8 @@
 from rest_framework import serializers
+from rest_framework.reverse import reverse
 
 from apps.accounts.models import BusinessUnit, User
+from apps.audit.selectors import PREVIEW_CHARS
 from apps.pocs.models import EDITABLE_FIELDS, Membership, PoC, Stage
 
 active_users = User.objects.filter(is_active=True)
@@ -95,9 +97,25 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class ChangeSerializer(serializers.Serializer):
+    """One changed field. In the list each value is cut to ``PREVIEW_CHARS`` characters; the
+    event's ``url`` answers with the whole values."""
+
     field = serializers.CharField()
     old = serializers.JSONField(allow_null=True)
     new = serializers.JSONField(allow_null=True)
+    old_truncated = serializers.BooleanField(
+        required=False, help_text=f"Present (true) when `old` was cut to {PREVIEW_CHARS} characters"
+    )
+    new_truncated = serializers.BooleanField(
+        required=False, help_text=f"Present (true) when `new` was cut to {PREVIEW_CHARS} characters"
+    )
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        for flag in ("old_truncated", "new_truncated"):
+            if not data.get(flag):
+                data.pop(flag, None)
+        return data
 
 
 class ActivitySerializer(serializers.Serializer):
@@ -110,3 +128,9 @@ class ActivitySerializer(serializers.Serializer):
     table = serializers.CharField()
     object = serializers.CharField(source="object_label")
     changes = ChangeSerializer(many=True)
+    url = serializers.SerializerMethodField(help_text="This change with its whole old and new values")
+
+    def get_url(self, activity) -> str:
+        return reverse(
+            "api:poc-activity-event", args=[activity.poc_id, activity.id], request=self.context.get("request")
+        )

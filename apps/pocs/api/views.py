@@ -1,10 +1,11 @@
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from apps.audit.selectors import describe, events_for_poc
+from apps.audit.selectors import describe, event_for_poc, events_for_poc
 from apps.core.api import ConflictSerializer
 from apps.pocs import access, selectors, services
 from apps.pocs.api.scoped import PoCScopedMixin
@@ -122,7 +123,11 @@ class MemberViewSet(PoCScopedMixin, viewsets.GenericViewSet):
 
 
 class ActivityViewSet(PoCScopedMixin, viewsets.GenericViewSet):
-    """Every recorded change to the PoC, newest first."""
+    """Every recorded change to the PoC, newest first.
+
+    The list cuts each old and new value to a preview (flagged ``old_truncated`` /
+    ``new_truncated``), read that way from the database; each change's ``url`` gives it whole.
+    """
 
     serializer_class = ActivitySerializer
 
@@ -132,4 +137,12 @@ class ActivityViewSet(PoCScopedMixin, viewsets.GenericViewSet):
     @extend_schema(responses=ActivitySerializer(many=True))
     def list(self, request, poc_pk=None):
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(ActivitySerializer(describe(page), many=True).data)
+        context = self.get_serializer_context()
+        return self.get_paginated_response(ActivitySerializer(describe(page), many=True, context=context).data)
+
+    @extend_schema(responses=ActivitySerializer, description="One change with its whole old and new values.")
+    def retrieve(self, request, poc_pk=None, event_id=None):
+        event = event_for_poc(self.get_poc().pk, event_id)
+        if event is None:
+            raise Http404
+        return Response(ActivitySerializer(describe([event])[0], context=self.get_serializer_context()).data)

@@ -1,0 +1,199 @@
+"""Serializers of the evaluations API, made from the models' own fields (limits declared once)."""
+
+from rest_framework import serializers
+
+from apps.core.api import patch_serializer
+from apps.evaluations.models import LATENCY_PERCENTILES, QUALITY_METRICS, VERDICTS, Dataset, ModelVersion, Targets
+from apps.evaluations.services import DATASET_FIELDS
+
+
+class DatasetSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Dataset
+        fields = ["id", "name", "kind", "description", "provenance", "is_standard", "version", "created_at",
+                  "updated_at"]
+        read_only_fields = fields
+
+
+class DatasetCreateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Dataset
+        fields = list(DATASET_FIELDS)
+        validators = []  # the service checks the constraints, naming the field
+
+
+DatasetPatchSerializer = patch_serializer(
+    Dataset, DATASET_FIELDS, name="DatasetPatchSerializer", version_required=False
+)
+
+
+class ModelVersionSerializer(serializers.ModelSerializer):
+    """``version`` is the model's own version label; ``row_version`` the edit counter a PATCH sends back."""
+
+    version = serializers.CharField(source="release", read_only=True)
+    row_version = serializers.IntegerField(source="version", read_only=True)
+
+    class Meta:
+        model = ModelVersion
+        fields = ["id", "name", "provider", "version", "notes", "row_version", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+def _release_field(**kwargs):
+    limit = ModelVersion._meta.get_field("release").max_length
+    return serializers.CharField(source="release", max_length=limit, allow_blank=True, required=False,
+                                 help_text="The model's own version label", **kwargs)
+
+
+class ModelVersionCreateSerializer(serializers.ModelSerializer):
+    version = _release_field()
+
+    class Meta:
+        model = ModelVersion
+        fields = ["name", "provider", "version", "notes"]
+        validators = []
+
+
+class ModelVersionPatchSerializer(serializers.ModelSerializer):
+    """Send only the fields to change, and optionally the ``row_version`` you last read (a stale one answers 409)."""
+
+    version = _release_field()
+    row_version = serializers.IntegerField(
+        min_value=1, required=False, help_text="The row_version you last read; without it the change applies anyway"
+    )
+
+    class Meta:
+        model = ModelVersion
+        fields = ["row_version", "name", "provider", "version", "notes"]
+        extra_kwargs = {f: {"required": False} for f in ["name", "provider", "notes"]}
+        validators = []
+
+
+class EvalRunUploadSerializer(serializers.Serializer):
+    dataset = serializers.IntegerField()
+    model_version = serializers.IntegerField()
+    file = serializers.FileField(allow_empty_file=True)
+    pass_threshold = serializers.FloatField(required=False, allow_null=True)
+    resamples = serializers.IntegerField(required=False, min_value=100, max_value=100_000)
+    seed = serializers.IntegerField(required=False, min_value=0, max_value=2**31 - 1)
+
+
+class RecomputeSerializer(serializers.Serializer):
+    resamples = serializers.IntegerField(required=False, min_value=100, max_value=100_000)
+    seed = serializers.IntegerField(required=False, min_value=0, max_value=2**31 - 1)
+
+
+class IntervalSerializer(serializers.Serializer):
+    value = serializers.FloatField(allow_null=True)
+    ci_low = serializers.FloatField(allow_null=True)
+    ci_high = serializers.FloatField(allow_null=True)
+
+
+class VerdictsSerializer(serializers.Serializer):
+    quality = serializers.ChoiceField(choices=VERDICTS, allow_null=True)
+    latency = serializers.ChoiceField(choices=VERDICTS, allow_null=True)
+
+
+class EvalRunSerializer(serializers.Serializer):
+    """A run: its status (``queued`` | ``running`` | ``done`` | ``failed``) and its last results."""
+
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["queued", "running", "done", "failed"])
+    error = serializers.CharField()
+    progress = serializers.IntegerField()
+    progress_message = serializers.CharField()
+    warnings = serializers.ListField(child=serializers.CharField())
+    n = serializers.IntegerField(allow_null=True)
+    kind = serializers.ChoiceField(choices=["classification", "graded"], allow_null=True)
+    dataset = serializers.IntegerField()
+    model_version = serializers.IntegerField()
+    file_name = serializers.CharField()
+    file_sha256 = serializers.CharField()
+    file_size = serializers.IntegerField()
+    pass_threshold = serializers.FloatField(allow_null=True)
+    resamples = serializers.IntegerField()
+    seed = serializers.IntegerField()
+    computed_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    metrics = serializers.DictField(child=IntervalSerializer(allow_null=True), allow_null=True)
+    per_class = serializers.ListField(child=serializers.DictField(), allow_null=True)
+    confusion_matrix = serializers.DictField(allow_null=True)
+    segments = serializers.ListField(child=serializers.DictField(), allow_null=True)
+    failure_modes = serializers.ListField(child=serializers.DictField(), allow_null=True)
+    latency = serializers.DictField(child=IntervalSerializer(), allow_null=True)
+    throughput = serializers.DictField(allow_null=True)
+    targets = VerdictsSerializer(help_text="The run against the PoC's targets (null: that target is not set)")
+
+
+class QualityTargetSerializer(serializers.Serializer):
+    metric = serializers.ChoiceField(choices=list(QUALITY_METRICS))
+    threshold = serializers.FloatField()
+    basis = serializers.ChoiceField(choices=Targets.Basis.values, default=Targets.Basis.CI_LOW,
+                                    help_text="ci_low (default): met when the interval's lower bound reaches the "
+                                    "threshold; value: when the point estimate does")
+
+
+class LatencyTargetSerializer(serializers.Serializer):
+    percentile = serializers.ChoiceField(choices=list(LATENCY_PERCENTILES))
+    max_ms = serializers.FloatField(min_value=0)
+    min_throughput_per_s = serializers.FloatField(min_value=0, required=False, allow_null=True, default=None)
+
+
+class TargetsSerializer(serializers.Serializer):
+    """The PoC's targets; either part may be null (not set). PATCH sends the parts to change (null clears one),
+    optionally with the ``version`` last read (a stale one answers 409)."""
+
+    quality = QualityTargetSerializer(allow_null=True, required=False)
+    latency = LatencyTargetSerializer(allow_null=True, required=False)
+    version = serializers.IntegerField(min_value=1, required=False)
+
+
+class DifferenceSerializer(IntervalSerializer):
+    pass
+
+
+class LeaderboardRowSerializer(serializers.Serializer):
+    model_version = serializers.IntegerField()
+    model_version_name = serializers.CharField()
+    run = serializers.IntegerField()
+    n = serializers.IntegerField(allow_null=True)
+    value = serializers.FloatField()
+    ci_low = serializers.FloatField(allow_null=True)
+    ci_high = serializers.FloatField(allow_null=True)
+    best = serializers.BooleanField()
+    diff_to_best = DifferenceSerializer()
+    paired_n = serializers.IntegerField(allow_null=True)
+    only_in_run = serializers.IntegerField(allow_null=True, help_text="Items of this run left out (not in the best)")
+    only_in_best = serializers.IntegerField(allow_null=True, help_text="Items of the best left out (not in this run)")
+
+
+class LeaderboardSerializer(serializers.Serializer):
+    dataset = serializers.IntegerField(allow_null=True)
+    dataset_name = serializers.CharField(allow_null=True)
+    metric = serializers.CharField(allow_null=True)
+    resamples = serializers.IntegerField()
+    seed = serializers.IntegerField()
+    rows = LeaderboardRowSerializer(many=True)
+    not_ranked = serializers.ListField(child=serializers.DictField())
+
+
+class GapSideSerializer(IntervalSerializer):
+    run = serializers.IntegerField()
+    dataset = serializers.IntegerField()
+    dataset_name = serializers.CharField()
+
+
+class GapRowSerializer(serializers.Serializer):
+    model_version = serializers.IntegerField()
+    model_version_name = serializers.CharField()
+    metric = serializers.CharField()
+    curated = GapSideSerializer()
+    production = GapSideSerializer()
+    difference = IntervalSerializer(help_text="production − curated, from independent bootstrap draws")
+    warning = serializers.BooleanField(help_text="The production interval lies wholly below the curated one")
+
+
+class QualityGapSerializer(serializers.Serializer):
+    metric = serializers.CharField()
+    rows = GapRowSerializer(many=True)
+    warning = serializers.BooleanField()

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class EvaluationsConfig(AppConfig):
+    name = "apps.evaluations"
+    label = "evaluations"
+    verbose_name = "Evaluations"
+
+    def ready(self):
+        from apps.checklists.risk import Reason, register_signal
+        from apps.evaluations.selectors import targets_badge_context
+        from apps.evaluations.signals import NAME, production_sample_measured
+        from apps.pocs.header import register_badge, register_tab
+
+        register_tab("evaluations", "Evaluations", "evaluations:index", order=30)
+        register_badge("targets", "evaluations/_targets_badge.html", targets_badge_context, order=40)
+        # Replaces the kickoff's planned-sample signal (same name): reason 2 reads the measurements.
+        register_signal(Reason.DATA, NAME, production_sample_measured)

@@ -1,0 +1,219 @@
+"""Datasets, model versions and evaluation runs of a PoC."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from apps.audit.declarations import Audited
+from apps.core.validators import SHORT_TEXT, BoundedTextField
+from apps.pocs.models import PoC
+
+
+class Dataset(models.Model):
+    """A set of examples a PoC is evaluated on: a curated sample or a representative production sample."""
+
+    audit = Audited(poc_field="poc", label="dataset")
+
+    class Kind(models.TextChoices):
+        CURATED = "curated", "Curated PoC sample"
+        PRODUCTION = "production", "Representative production sample"
+
+    poc = models.ForeignKey(PoC, on_delete=models.CASCADE, related_name="datasets")
+    name = models.CharField(max_length=SHORT_TEXT)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    description = BoundedTextField(blank=True)
+    provenance = BoundedTextField(blank=True, help_text="Where the examples come from and how they were drawn")
+    is_standard = models.BooleanField(
+        default=False, help_text="The PoC's standard dataset (one at most): the one its measured quality is read from"
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["poc", "name"], name="evaluations_dataset_unique_name"),
+            models.UniqueConstraint(
+                fields=["poc"], condition=Q(is_standard=True), name="evaluations_dataset_one_standard",
+                violation_error_message="The PoC already has a standard dataset.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ModelVersion(models.Model):
+    """A model (or prompt, or configuration) whose outputs are evaluated. ``release`` is its own version
+    label (the API's ``version``); ``version`` is the row's edit counter, as on every edited row."""
+
+    audit = Audited(poc_field="poc", label="model version")
+
+    poc = models.ForeignKey(PoC, on_delete=models.CASCADE, related_name="model_versions")
+    name = models.CharField(max_length=SHORT_TEXT)
+    provider = models.CharField(max_length=SHORT_TEXT, blank=True)
+    release = models.CharField("version", max_length=SHORT_TEXT, blank=True)
+    notes = BoundedTextField(blank=True, help_text="Prompt, configuration, anything needed to reproduce the outputs")
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "release", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["poc", "name", "release"], name="evaluations_modelversion_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} {self.release}".strip()
+
+
+def results_path(run: EvalRun, filename: str) -> str:
+    """Uploaded files live under MEDIA_ROOT with a random name; the original name is kept on the row."""
+    return f"evaluations/poc-{run.poc_id}/{uuid.uuid4().hex}"
+
+
+class EvalRun(models.Model):
+    """One uploaded results file for (dataset, model version), and what was computed from it.
+
+    ``status`` and ``error`` follow the run's latest job; ``results`` hold the last successful
+    computation (a failed recompute leaves them as they were).
+    """
+
+    audit = Audited(poc_field="poc", exclude=("results",), label="evaluation run")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    poc = models.ForeignKey(PoC, on_delete=models.CASCADE, related_name="eval_runs")
+    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="runs")
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="runs")
+    file = models.FileField(upload_to=results_path, max_length=300)
+    file_name = models.CharField(max_length=SHORT_TEXT)
+    file_sha256 = models.CharField(max_length=64)
+    file_size = models.BigIntegerField()
+    pass_threshold = models.FloatField(null=True, blank=True)
+    resamples = models.PositiveIntegerField(
+        default=2000, validators=[MinValueValidator(100), MaxValueValidator(100_000)]
+    )
+    seed = models.PositiveIntegerField(default=0, validators=[MaxValueValidator(2**31 - 1)])
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    error = BoundedTextField(blank=True)
+    job_id = models.BigIntegerField(null=True, blank=True, help_text="The run's latest job")
+    kind = models.CharField(max_length=16, blank=True)
+    n = models.PositiveIntegerField(null=True, blank=True)
+    headline = models.FloatField(null=True, blank=True, help_text="Accuracy or pass rate of the last results")
+    warnings = models.JSONField(default=list, blank=True)
+    results = models.JSONField(null=True, blank=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Run {self.pk} of {self.model_version} on {self.dataset}"
+
+
+QUALITY_METRICS = {
+    "accuracy": "Accuracy",
+    "macro_f1": "Macro F1",
+    "macro_precision": "Macro precision",
+    "macro_recall": "Macro recall",
+    "pass_rate": "Pass rate",
+    "mean_score": "Mean score",
+}
+LATENCY_PERCENTILES = ("p50", "p90", "p95", "p99")
+VERDICTS = [("met", "met"), ("not_met", "not met"), ("not_measured", "not measured")]  # a run against a target
+
+
+class Targets(models.Model):
+    """The PoC's quality and latency targets as data, beside the written ones in the validation questions.
+
+    Quality: ``metric`` ≥ ``threshold``, judged on the 95% interval's lower bound (``ci_low``, the
+    default: met only when the data rule out falling short) or on the point estimate (``value``).
+    Latency: the ``percentile`` at most ``max_ms`` (point estimate), and when given a throughput of
+    at least ``min_throughput_per_s``. Either part may be left empty.
+    """
+
+    audit = Audited(poc_field="poc", label="targets")
+
+    class Basis(models.TextChoices):
+        CI_LOW = "ci_low", "The interval's lower bound"
+        VALUE = "value", "The point estimate"
+
+    poc = models.OneToOneField(PoC, on_delete=models.CASCADE, related_name="eval_targets")
+    quality_metric = models.CharField(
+        "quality metric", max_length=32, blank=True, choices=list(QUALITY_METRICS.items())
+    )
+    quality_threshold = models.FloatField(
+        "quality threshold", null=True, blank=True, validators=[MinValueValidator(-1e12), MaxValueValidator(1e12)]
+    )
+    quality_basis = models.CharField(
+        "judged on", max_length=8, choices=Basis.choices, default=Basis.CI_LOW,
+        help_text="Met when the interval's lower bound (or the point estimate) reaches the threshold",
+    )
+    latency_percentile = models.CharField(
+        "latency percentile", max_length=4, blank=True, choices=[(p, p) for p in LATENCY_PERCENTILES]
+    )
+    latency_max_ms = models.FloatField(
+        "maximum latency (ms)", null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(1e9)]
+    )
+    min_throughput_per_s = models.FloatField(
+        "minimum throughput per second", null=True, blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(1e9)],
+    )
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "targets"
+
+    def __str__(self):
+        return f"Targets of {self.poc_id}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.quality_metric and self.quality_threshold is None:
+            errors["quality_threshold"] = "Give the threshold the metric must reach."
+        if self.quality_threshold is not None and not self.quality_metric:
+            errors["quality_metric"] = "Choose the metric the threshold applies to."
+        if self.latency_percentile and self.latency_max_ms is None:
+            errors["latency_max_ms"] = "Give the maximum latency in milliseconds."
+        if self.latency_max_ms is not None and not self.latency_percentile:
+            errors["latency_percentile"] = "Choose the percentile the maximum applies to."
+        if self.min_throughput_per_s is not None and not self.latency_percentile:
+            errors.setdefault("latency_percentile", "Set the latency target first; throughput is part of it.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def quality(self) -> dict | None:
+        if not self.quality_metric:
+            return None
+        return {"metric": self.quality_metric, "threshold": self.quality_threshold, "basis": self.quality_basis}
+
+    @property
+    def latency(self) -> dict | None:
+        if not self.latency_percentile:
+            return None
+        return {"percentile": self.latency_percentile, "max_ms": self.latency_max_ms,
+                "min_throughput_per_s": self.min_throughput_per_s}

@@ -1,1 +1,0 @@
-"""Database backend used when no database is configured: every use raises ``DatabaseNotReady``."""
