@@ -32,7 +32,8 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 # templates/, static/ and staticfiles/ next to the pocportal package.
 COPY . .
 
-# Static files are collected at build time; whitenoise serves them. Importing the settings never
+# Static files are collected at build time (hashed names, .gz and .br copies); whitenoise serves them
+# compressed with a far-future Cache-Control. Importing the settings never
 # connects to a database or writes a file, so a placeholder key is all collectstatic needs.
 RUN SECRET_KEY=collectstatic-at-build-time-only python manage.py collectstatic --noinput
 

@@ -1,7 +1,7 @@
 # PoC Portal: local development, checks and tests.
 #
 #   make run     set up .venv, migrate, seed the demo, serve http://127.0.0.1:$(PORT)/
-#   make test    lint, migration check, deploy check, then the test suite
+#   make test    lint, migration check, deploy check, static build, then the test suite
 #   make lint    ruff
 #   make bench   benchmarks in a scratch database: ratios against same-run baselines
 #   make constraints  re-pin requirements/constraints.txt to the versions in .venv
@@ -80,7 +80,11 @@ test: install
 	"$(PY)" manage.py makemigrations --check --dry-run
 	env -u DJANGO_ALLOW_ASYNC_UNSAFE DEBUG=false HTTPS_ONLY=true ALLOWED_HOSTS=pocportal.example.com \
 		SECRET_KEY="$$("$(PY)" -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+		FIELD_ENCRYPTION_KEY="$$("$(PY)" -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
 		"$(PY)" manage.py check --deploy --fail-level WARNING
+	# The production static build (hashed names, .gz/.br copies into staticfiles/), as the Dockerfile runs it; the
+	# tests render with the plain storage and tests/test_static.py checks what this writes.
+	DEBUG=false "$(PY)" manage.py collectstatic --noinput --verbosity 0
 	@if [ -x "$(CHROMIUM_PATH)" ]; then \
 		set -x; CHROMIUM_PATH="$(CHROMIUM_PATH)" "$(PY)" -m pytest $(PYTEST_ARGS); \
 	elif [ "$${CI:-}" = "true" ]; then \
@@ -101,13 +105,25 @@ test: install
 # EVAL_BENCH_ARGS, e.g. EVAL_BENCH_ARGS="--rows 100000".
 # The cost-model recompute (bench/costs.py: 50 lines, 3 scales, 10,000 draws, against NumPy drawing as many
 # numbers) takes COSTS_BENCH_ARGS, e.g. COSTS_BENCH_ARGS="--rounds 5".
+# The scale run (bench/scale.py: My PoCs at 10, 1,000 and 10,000 PoCs, activity pages over 100,000 events, each
+# against a plain template page of the same size, worker RSS) takes SCALE_ARGS, e.g. SCALE_ARGS=--quick.
+# The live-run harness (bench/harness.py: 10,000 calls at concurrency 16 against a loopback endpoint, against a
+# bare asyncio HTTP loop) takes HARNESS_BENCH_ARGS, e.g. HARNESS_BENCH_ARGS="--items 2000".
+# Audited against unaudited writes at 1, 4 and 8 clients (bench/audit_load.py: raw UPDATE, ORM save, poc_update,
+# checklist_item_update; writes/s, WAL and table bytes per event) takes AUDIT_LOAD_ARGS, e.g. "--seconds 5 --rounds 3".
+AUDIT_LOAD_ARGS ?=
 LOAD_ARGS ?=
+SCALE_ARGS ?=
 bench: install
 	@$(PREPARE_DATA_DIR)
+	"$(PY)" manage.py collectstatic --noinput --verbosity 0
 	"$(PY)" -m bench.run $(BENCH_ARGS)
+	"$(PY)" -m bench.audit_load $(AUDIT_LOAD_ARGS)
+	"$(PY)" -m bench.scale $(SCALE_ARGS)
 	"$(PY)" -m bench.load $(LOAD_ARGS)
 	"$(PY)" -m bench.evaluations $(EVAL_BENCH_ARGS)
 	"$(PY)" -m bench.costs $(COSTS_BENCH_ARGS)
+	"$(PY)" -m bench.harness $(HARNESS_BENCH_ARGS)
 
 constraints: install
 	"$(PY)" scripts/freeze_constraints.py

@@ -270,7 +270,7 @@ def bench_writes(sizes: Sizes, rounds: int, pocs, people) -> list[Row]:
     orm_cost, service_cost = alternate(rounds, via_orm, via_service)
     return [
         Row("UPDATE pocs_poc (audited, autocommit)", "time", "same on un-audited copy", copy_cost, audited_cost,
-            sizes.raw_updates, rounds, "one audit event per update: trigger + advisory lock + chained sha256"),
+            sizes.raw_updates, rounds, "one audit event per update: trigger + per-PoC advisory lock + chained sha256"),
         Row("services.poc_update", "time", "ORM save(update_fields)", orm_cost, service_cost,
             sizes.service_updates, rounds, "both audited; difference = access check, lock, version, context"),
     ]

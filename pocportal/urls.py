@@ -16,6 +16,8 @@ urlpatterns = [
     path("pocs/<int:pk>/evaluations/", include("apps.evaluations.urls")),
     path("pocs/<int:pk>/integrations/", include("apps.integrations.urls")),
     path("pocs/<int:pk>/costs/", include("apps.costs.urls")),
+    path("pocs/<int:pk>/graduation/", include("apps.decisions.urls")),
+    path("notifications/", include("apps.notifications.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("pocportal.api_urls")),
     path("api/schema/", SchemaView.as_view(), name="schema"),

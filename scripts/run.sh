@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Local development server: migrate, seed the demo, then runserver on 127.0.0.1:$PORT.
+# Local development server: migrate, seed the demo, collect static files, then runserver on 127.0.0.1:$PORT.
 # Without DATABASE_URL it first starts (or reuses) the embedded PostgreSQL under $DATA_DIR/postgres
 # and exports its DATABASE_URL; without SECRET_KEY it creates $DATA_DIR/secret_key once. Settings
 # only read these: they never start a server or write a file.
@@ -36,6 +36,15 @@ fi
 
 "$PY" manage.py migrate --noinput
 "$PY" manage.py seed_demo
+# With DEBUG off the pages name the hashed, compressed copies collectstatic writes to staticfiles/ (about 20 s);
+# with DEBUG on (make run's default) static/ is served as it is edited, and nothing needs collecting.
+case "$(echo "${DEBUG:-}" | tr '[:upper:]' '[:lower:]')" in
+    1|true|yes|on) ;;
+    *)
+        echo "DEBUG is off: collecting static files (hashed names, .gz and .br copies)."
+        "$PY" manage.py collectstatic --noinput --verbosity 0
+        ;;
+esac
 
 if [ -n "${REDIS_URL:-}" ]; then
     mkdir -p "$data_dir"

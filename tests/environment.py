@@ -7,7 +7,11 @@ tests; ``check --deploy`` covers the production values separately.
 import os
 
 os.environ.setdefault("HTTPS_ONLY", "false")
+# Pages render without collectstatic: tests/test_static.py collects into a scratch folder and checks that.
+os.environ.setdefault("STATIC_COLLECTED", "false")
 # Playwright's sync API runs an event loop in the test thread; ORM calls around it stay synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Model endpoint headers are encrypted with FIELD_ENCRYPTION_KEY: a key for this test run (nothing is written).
+os.environ.setdefault("FIELD_ENCRYPTION_KEY", "dGVzdC1vbmx5LWZpZWxkLWVuY3J5cHRpb24ta2V5LTA=")
 # A shared cache (Redis) keeps throttle counters between processes: each test run counts its own.
 os.environ.setdefault("CACHE_KEY_PREFIX", f"pocportal-test-{os.getpid()}")

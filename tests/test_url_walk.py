@@ -92,6 +92,7 @@ KWARG_VALUES: dict[str, Callable[[Objects], Any]] = {
     "dataset_id": lambda o: _first(o.poc.datasets, "dataset_id"),
     "model_version_id": lambda o: _first(o.poc.model_versions, "model_version_id"),
     "run_id": lambda o: _first(o.poc.eval_runs, "run_id"),
+    "endpoint_id": lambda o: _first(o.poc.model_endpoints, "endpoint_id"),
     # Costs (apps.costs): a line made in make_objects.
     "line_id": lambda o: _first(o.poc.cost_lines, "line_id"),
     # Integrations (apps.integrations): one made in make_objects; the seven concerns are seeded on every PoC
@@ -259,6 +260,10 @@ def make_evaluation(poc, user) -> None:
         poc=poc, user=user, dataset=dataset, model_version=model, resamples=200,
         upload=SimpleUploadedFile("walk.csv", rows.encode()),
     )
+    from apps.evaluations.models import ModelEndpoint  # no headers, so no key is needed; nothing is called
+
+    ModelEndpoint.objects.create(poc=poc, model_version=model, name="Walk endpoint", kind="openai_chat",
+                                 url="https://model.example.com/v1/chat/completions", model="walk")
 
 
 def _allowed(response) -> set[str]:
@@ -382,6 +387,7 @@ def test_viewer_gets_403_on_every_unsafe_method(route, objects):
 # actions are the issue's, written here independently of ``apps.pocs.access`` so that a wrong
 # entry in the app's table of rights is caught, not copied.
 VIEW, EDIT, MANAGE, JUSTIFY, EDIT_OPS_ITEMS = "view", "edit", "manage", "justify", "edit ops items"
+SIGN = "sign the decision"  # the PoC's named decision-maker, nobody else
 SIGNED_IN = "signed in"  # any signed-in person: lists, "me", creating a PoC
 ITEM = "edit this item"  # EDIT, or EDIT_OPS_ITEMS when the item in the URL is an ops handover item
 FIELD = "change this field"  # what the PoC field in the URL needs: FIELD_NEEDS, else EDIT
@@ -447,6 +453,11 @@ NEEDS: dict[str, dict[str, str]] = {
     "api:poc-eval-runs": {"get": VIEW, "post": EDIT},
     "api:poc-eval-run": {"get": VIEW},
     "api:poc-eval-run-recompute": {"post": EDIT},
+    "api:poc-eval-run-cancel": {"post": EDIT},
+    "api:poc-dataset-items": {"get": VIEW, "post": EDIT},
+    "api:poc-model-endpoints": {"get": VIEW, "post": EDIT},
+    "api:poc-model-endpoint": {"get": VIEW, "patch": EDIT, "delete": EDIT},
+    "api:poc-harness-runs": {"post": EDIT},
     "costs:index": {"get": VIEW},
     "costs:baseline": {"get": VIEW, "post": EDIT},  # GET: the form to editors, the read card to others
     "costs:results": {"get": VIEW},
@@ -471,6 +482,19 @@ NEEDS: dict[str, dict[str, str]] = {
     "api:poc-integrations-diagram": {"get": VIEW},
     "api:poc-production-concerns": {"get": VIEW, "post": EDIT},
     "api:poc-production-concern": {"get": VIEW, "patch": EDIT, "delete": EDIT},
+    # Graduation and the go/no-go (apps.decisions): the lead (and admins) request a decision like any stage
+    # move; signing is the named decision-maker's alone (admins included in the refusal).
+    "decisions:index": {"get": VIEW},
+    "decisions:badge": {"get": VIEW},
+    "decisions:request": {"post": MANAGE},
+    "decisions:sign": {"get": SIGN, "post": SIGN},  # GET: the decision page with the signing form
+    "decisions:verify": {"get": VIEW},
+    "api:poc-criteria": {"get": VIEW},
+    "api:poc-decision": {"get": VIEW},
+    "api:poc-decision-request": {"post": MANAGE},
+    "api:poc-decision-sign": {"post": SIGN},
+    "api:poc-decision-verify": {"get": VIEW},
+    "notifications:index": {"get": SIGNED_IN, "post": SIGNED_IN},  # one's own notifications
 }
 # The PoC fields that need more than EDIT: the people named in a role and the sponsor are managed
 # by the lead (and admins); the justification of a timebox over 8 weeks unlocks the kickoff gate,
@@ -492,7 +516,7 @@ ROLE_RIGHTS: dict[str, frozenset[str]] = {
     "outsider": frozenset(),  # signed in, on no PoC: the team's PoC does not exist for them
     "portfolio": frozenset({VIEW}),  # a portfolio viewer who is not on the PoC
     "viewer": frozenset({VIEW}),  # a viewer member of the PoC
-    "decision_maker": frozenset({VIEW}),
+    "decision_maker": frozenset({VIEW, SIGN}),
     "production_owner": frozenset({VIEW, EDIT_OPS_ITEMS}),  # reads, and confirms the ops handover
     "contributor": frozenset({VIEW, EDIT, EDIT_OPS_ITEMS}),
     "lead": frozenset({VIEW, EDIT, MANAGE, JUSTIFY, EDIT_OPS_ITEMS}),
@@ -516,7 +540,7 @@ def test_every_route_says_what_each_method_needs():
     for name, methods in NEEDS.items():
         assert methods and set(methods) <= set(ALL_METHODS), name
         needs = set(methods.values())
-        assert needs <= {VIEW, EDIT, MANAGE, JUSTIFY, EDIT_OPS_ITEMS, SIGNED_IN, ITEM, FIELD}, name
+        assert needs <= {VIEW, EDIT, MANAGE, JUSTIFY, EDIT_OPS_ITEMS, SIGN, SIGNED_IN, ITEM, FIELD}, name
 
 
 def test_every_role_is_walked(people):

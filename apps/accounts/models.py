@@ -1,5 +1,8 @@
 """People and the organisation they belong to."""
 
+import zoneinfo
+
+from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.core.exceptions import ValidationError
@@ -8,6 +11,17 @@ from django.utils import timezone
 
 from apps.accounts.emails import canonical_email, check_address
 from apps.audit.declarations import Audited
+
+
+def default_time_zone() -> str:
+    """The site's time zone (``TIME_ZONE``), a new person's until they choose their own."""
+    return settings.TIME_ZONE
+
+
+def check_time_zone(value: str) -> None:
+    """An IANA time zone name, such as Europe/Paris."""
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"“{value}” is not a time zone; use an IANA name such as Europe/Paris.")
 
 
 class BusinessUnit(models.Model):
@@ -70,6 +84,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     team = models.CharField(max_length=150, blank=True)
     business_unit = models.ForeignKey(BusinessUnit, null=True, blank=True, on_delete=models.SET_NULL)
     org_role = models.CharField(max_length=20, choices=OrgRole.choices, default=OrgRole.MEMBER)
+    time_zone = models.CharField(
+        max_length=64, default=default_time_zone, validators=[check_time_zone],
+        help_text="Where the person works: a signature shows its time here as well as in UTC",
+    )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May sign in to the admin site")
     date_joined = models.DateTimeField(default=timezone.now)

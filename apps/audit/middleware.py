@@ -3,13 +3,17 @@ import uuid
 
 from django.db import DatabaseError, connection
 
-from apps.audit.context import clear_session_context, set_session_context
+from apps.audit.context import clear_session_context, request_context
 
 logger = logging.getLogger(__name__)
 
 
 class AuditContextMiddleware:
-    """Hands the signed-in user and the request's identity to the audit triggers."""
+    """Hands the signed-in user and the request's identity to the audit triggers.
+
+    Sends no statement of its own for a request whose writes all go through services (``audited``
+    carries the context into the service's transaction); see ``apps.audit.context``.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -25,17 +29,18 @@ class AuditContextMiddleware:
             "user_agent": request.META.get("HTTP_USER_AGENT", "")[:200],
         }
         request.audit_context = context
-        set_session_context(user=request.user, context=context)
         try:
-            return self.get_response(request)
+            with request_context(request.user, context):
+                return self.get_response(request)
         finally:
             self._clear(context)
 
     @staticmethod
     def _clear(context: dict) -> None:
-        """Resets the session's actor and context. By now the view's answer is decided and its writes
-        are committed: if the connection broke meanwhile, the answer stands, and the connection (with
-        whatever it still holds) is discarded so the next request opens a fresh one."""
+        """Resets the session's actor and context if a write outside the services set them. By now the
+        view's answer is decided and its writes are committed: if the connection broke meanwhile, the
+        answer stands, and the connection (with whatever it still holds) is discarded so the next
+        request opens a fresh one."""
         try:
             clear_session_context()
         except DatabaseError:

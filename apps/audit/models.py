@@ -15,7 +15,10 @@ class AuditEvent(models.Model):
       from a service, a bulk ``update()``, the admin or raw SQL;
     - append-only: UPDATE and DELETE on this table are refused by a trigger;
     - tamper-evident: ``hash`` is SHA-256 over this event's content and ``prev_hash``, the hash of
-      the event before it; ``manage.py verify_audit`` recomputes the chain.
+      the event before it in its chain; ``manage.py verify_audit`` recomputes every chain.
+    ``chain_version`` says how the event was chained: 1, one chain of every event (the events
+    written before format 2); 2, one chain per PoC (``poc_id``, the events without a PoC forming one
+    chain), an UPDATE storing only the changed columns (old and new) and the row's label columns.
     Rows are never created from Python.
     """
 
@@ -40,25 +43,27 @@ class AuditEvent(models.Model):
         blank=True,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,  # nothing reads events by actor: no index to update on every event
         related_name="+",
     )
     context = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64)
+    chain_version = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
         ordering = ["id"]
-        indexes = [
-            models.Index(fields=["poc_id", "-id"], name="audit_event_poc_idx"),
-            models.Index(fields=["table_name", "row_pk"], name="audit_event_row_idx"),
-        ]
+        # The PoC's activity feed and each chain's head (the trigger's lookup) read by PoC, newest first.
+        indexes = [models.Index(fields=["poc_id", "-id"], name="audit_event_poc_idx")]
 
     def __str__(self):
         return f"{self.table_name}#{self.row_pk} {self.op} @ {self.occurred_at:%Y-%m-%d %H:%M:%S}"
 
 
 class AuditCheckpoint(models.Model):
-    """The head of the audit chain (its last event and that event's hash) at one moment.
+    """The heads of the audit chains at one moment: the newest event overall (``event_id``, ``hash``)
+    and, in ``heads``, every chain's last event (``{"poc:12": [event_id, hash], "other": […], "v1": […]}``;
+    empty for the checkpoints recorded before chains were kept per PoC).
 
     Recorded by ``manage.py audit_checkpoint`` (Celery beat runs it every ``AUDIT_CHECKPOINT_MINUTES``)
     through the database function ``audit_record_checkpoint()``, which reads the head itself, so a
@@ -73,6 +78,7 @@ class AuditCheckpoint(models.Model):
     event_id = models.BigIntegerField()
     hash = models.CharField(max_length=64)
     recorded_at = models.DateTimeField()
+    heads = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["event_id", "id"]

@@ -93,6 +93,61 @@ def events_for_poc(poc_id: int) -> QuerySet[AuditEvent]:
     )
 
 
+ACTIVITY_PAGE_SIZE = 50
+
+
+@dataclass
+class EventPage:
+    """One page of a PoC's events, newest first, with the cursors of the pages beside it.
+
+    ``older`` is the id to pass as ``before`` for the next (older) page, ``newer`` the id to pass
+    as ``after`` for the previous (newer) one; None where there is no such page.
+    """
+
+    events: list[AuditEvent]
+    older: int | None = None
+    newer: int | None = None
+
+
+def _cursor(value) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
+
+
+def event_page(poc_id: int, *, before=None, after=None, size: int = ACTIVITY_PAGE_SIZE) -> EventPage:
+    """A page of ``events_for_poc``: the ``size`` events older than ``before`` (or newer than ``after``).
+
+    Keyset pagination on ``(poc_id, id)`` (``audit_event_poc_idx``): the last page of 100,000
+    events reads ``size`` + 1 index entries like the first, and nothing counts the trail. Cursors
+    are event ids; one that is not a positive number, or one past either end, gives the newest page.
+    """
+    before, after = _cursor(before), _cursor(after)
+    qs = events_for_poc(poc_id)
+    if before is not None:
+        rows = list(qs.filter(id__lt=before)[: size + 1])
+        more, rows = len(rows) > size, rows[:size]
+        has_older, has_newer = more, True
+    elif after is not None:
+        rows = list(qs.filter(id__gt=after).order_by("id")[: size + 1])
+        more, rows = len(rows) > size, rows[:size]
+        rows.reverse()
+        has_older, has_newer = True, more
+    else:
+        rows = list(qs[: size + 1])
+        more, rows = len(rows) > size, rows[:size]
+        has_older, has_newer = more, False
+    if not rows:  # past either end: the newest page
+        return event_page(poc_id, size=size) if (before or after) is not None else EventPage(events=[])
+    return EventPage(
+        events=rows,
+        older=rows[-1].pk if has_older else None,
+        newer=rows[0].pk if has_newer else None,
+    )
+
+
 def activity_for_poc(poc_id: int, *, limit: int | None = 200) -> list[Activity]:
     """The PoC's changes, newest first, each value cut to ``PREVIEW_CHARS`` characters."""
     qs = events_for_poc(poc_id)

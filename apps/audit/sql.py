@@ -212,3 +212,175 @@ class DropAuditTrigger(migrations.RunSQL):
 def track(table: str, *, poc_column: str = "", exclude: tuple[str, ...] = ()) -> AuditTrigger:
     """Shorthand for ``AuditTrigger``, kept for the migrations that already use it."""
     return AuditTrigger(table, poc_column=poc_column, exclude=exclude)
+
+
+# --- Chain format 2: one chain per PoC, changed columns only -------------------------------------------------
+#
+# Format 1 (above, kept for the migrations that installed it and for reading old events) chains every
+# event after the one before it under one advisory lock, held until commit: every audited write in the
+# database waits for every other. Format 2 keeps one chain per PoC (``poc_id``; the events without a
+# PoC form one chain of their own) under an advisory lock keyed by that PoC, so writes to different
+# PoCs no longer wait for each other. Within a chain, ids still follow commit order: the id is taken
+# after the lock, and the lock is held until commit. Old events keep format 1 (``chain_version`` 1) and
+# stay one chain, checked as before. A checkpoint records every chain's head (``heads``), so deleting
+# the last events of any chain after a checkpoint is noticed.
+#
+# An UPDATE stores only what it changed (old and new value of each changed column) plus the columns a
+# row is named by (``LABEL_COLUMNS``, as the activity feed reads them); an INSERT stores the new row
+# and a DELETE the old row, whole, as before.
+
+CHAIN_VERSION = 2
+CHAIN_LOCK_CLASS = 7_345_002  # advisory lock (CHAIN_LOCK_CLASS, poc id): one chain per PoC
+LABEL_COLUMNS = ("name", "text", "kind", "user_id")  # apps.audit.selectors.LABEL_KEYS: kept in UPDATE events
+
+CHAINS_INSTALL = f"""
+CREATE OR REPLACE FUNCTION audit_material_v2(
+    prev text, event_id bigint, tbl text, pk text, poc bigint, op text, old_data jsonb,
+    new_data jsonb, changed text[], actor bigint, ctx jsonb, ts timestamptz
+) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT concat_ws(E'\\x1f', 'v2', prev, event_id::text, tbl, pk, coalesce(poc::text, ''), op,
+        coalesce(old_data::text, ''), coalesce(new_data::text, ''), array_to_string(changed, ','),
+        coalesce(actor::text, ''), ctx::text,
+        to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
+$$;
+
+CREATE OR REPLACE FUNCTION audit_append(
+    tbl text, pk text, poc bigint, op text, old_data jsonb, new_data jsonb, changed text[],
+    actor bigint, ctx jsonb
+) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    prev text;
+    event_id bigint;
+    ts timestamptz;
+BEGIN
+    -- One chain per PoC: only writes to the same PoC wait here, until the first one commits.
+    PERFORM pg_advisory_xact_lock({CHAIN_LOCK_CLASS}, (coalesce(poc, 0) % 2147483647)::int);
+    IF poc IS NULL THEN
+        SELECT e.hash INTO prev FROM {EVENT_TABLE} e
+         WHERE e.poc_id IS NULL AND e.chain_version = {CHAIN_VERSION} ORDER BY e.id DESC LIMIT 1;
+    ELSE
+        SELECT e.hash INTO prev FROM {EVENT_TABLE} e
+         WHERE e.poc_id = poc AND e.chain_version = {CHAIN_VERSION} ORDER BY e.id DESC LIMIT 1;
+    END IF;
+    prev := coalesce(prev, '{GENESIS_HASH}');
+    event_id := nextval(pg_get_serial_sequence('{EVENT_TABLE}', 'id'));
+    ts := clock_timestamp();
+    INSERT INTO {EVENT_TABLE} (id, occurred_at, table_name, row_pk, poc_id, op, old_data, new_data,
+                               changed_fields, actor_id, context, prev_hash, hash, chain_version)
+    VALUES (event_id, ts, tbl, pk, poc, op, old_data, new_data, changed, actor, ctx, prev,
+            encode(sha256(convert_to(
+                audit_material_v2(prev, event_id, tbl, pk, poc, op, old_data, new_data, changed, actor, ctx, ts),
+                'UTF8')), 'hex'),
+            {CHAIN_VERSION});
+END
+$$;
+
+CREATE OR REPLACE FUNCTION audit_capture() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+DECLARE
+    poc_column text := TG_ARGV[0];
+    excluded text[] := TG_ARGV[1]::text[];
+    old_j jsonb;
+    new_j jsonb;
+    changed text[];
+    unchanged text[] := '{{}}';
+    poc bigint;
+    actor_setting text := nullif(current_setting('pocportal.actor_id', true), '');
+    ctx_setting text := nullif(current_setting('pocportal.context', true), '');
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN old_j := to_jsonb(OLD) - excluded; END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN new_j := to_jsonb(NEW) - excluded; END IF;
+    IF TG_OP = 'UPDATE' THEN
+        SELECT coalesce(array_agg(k ORDER BY k) FILTER (WHERE new_j -> k IS DISTINCT FROM old_j -> k), '{{}}'),
+               coalesce(array_agg(k) FILTER (WHERE new_j -> k IS NOT DISTINCT FROM old_j -> k
+                                                AND k <> ALL ('{{{",".join(LABEL_COLUMNS)}}}'::text[])), '{{}}')
+          INTO changed, unchanged
+          FROM jsonb_object_keys(new_j) AS k;
+        IF cardinality(changed) = 0 THEN
+            RETURN NULL;  -- only excluded columns changed (a last_login, say): nothing to record
+        END IF;
+    ELSE
+        SELECT coalesce(array_agg(k ORDER BY k), '{{}}') INTO changed
+          FROM jsonb_object_keys(coalesce(new_j, old_j)) AS k;
+    END IF;
+    IF poc_column <> '' THEN
+        poc := coalesce(new_j ->> poc_column, old_j ->> poc_column)::bigint;
+    END IF;
+    PERFORM audit_append(TG_TABLE_NAME, coalesce(new_j ->> 'id', old_j ->> 'id'), poc, TG_OP,
+                         old_j - unchanged, new_j - unchanged, changed, actor_setting::bigint,
+                         coalesce(ctx_setting::jsonb, '{{}}'::jsonb));
+    RETURN NULL;
+END
+$$;
+DO $$ BEGIN
+    EXECUTE format('ALTER FUNCTION audit_capture() SET search_path = %I, pg_temp', current_schema());
+END $$;
+
+-- Every chain's head, read without any lock: within a chain an event commits only after the one before
+-- it, so what a snapshot sees of a chain is always a whole prefix of it, and a head read here is always
+-- an event that the chain must keep. The heads of the chains written lately are read from the events
+-- after the checkpoint before the previous one (two periods back, so that a write still open at the
+-- previous checkpoint is caught now), the others are carried over from the previous checkpoint.
+CREATE OR REPLACE FUNCTION audit_record_checkpoint()
+RETURNS TABLE (checkpoint_event_id bigint, checkpoint_hash text, checkpoint_recorded_at timestamptz)
+LANGUAGE plpgsql SECURITY DEFINER AS $$
+DECLARE
+    since bigint := 0;
+    head_id bigint;
+    head_hash text;
+    chain_heads jsonb;
+BEGIN
+    SELECT e.id, e.hash INTO head_id, head_hash FROM {EVENT_TABLE} e ORDER BY e.id DESC LIMIT 1;
+    IF head_id IS NULL THEN
+        RETURN;
+    END IF;
+    SELECT c.heads INTO chain_heads FROM {CHECKPOINT_TABLE} c WHERE c.heads IS NOT NULL ORDER BY c.id DESC LIMIT 1;
+    IF chain_heads IS NULL THEN  -- the first checkpoint of format 2: read every chain, the old one too
+        SELECT jsonb_build_object('v1', jsonb_build_array(e.id, e.hash)) INTO chain_heads
+          FROM {EVENT_TABLE} e WHERE e.chain_version = 1 ORDER BY e.id DESC LIMIT 1;
+        chain_heads := coalesce(chain_heads, '{{}}');
+    ELSE
+        SELECT c.event_id INTO since FROM {CHECKPOINT_TABLE} c
+         WHERE c.heads IS NOT NULL ORDER BY c.id DESC OFFSET 1 LIMIT 1;
+        since := coalesce(since, 0);
+    END IF;
+    SELECT chain_heads || coalesce(jsonb_object_agg(h.chain, jsonb_build_array(h.id, h.hash)), '{{}}')
+      INTO chain_heads
+      FROM (SELECT DISTINCT ON (e.poc_id) coalesce('poc:' || e.poc_id, 'other') AS chain, e.id, e.hash
+              FROM {EVENT_TABLE} e
+             WHERE e.id > since AND e.chain_version = {CHAIN_VERSION}
+             ORDER BY e.poc_id, e.id DESC) h;
+    RETURN QUERY
+        INSERT INTO {CHECKPOINT_TABLE} AS c (event_id, hash, recorded_at, heads)
+        VALUES (head_id, head_hash, clock_timestamp(), chain_heads)
+        RETURNING c.event_id, c.hash::text, c.recorded_at;
+END
+$$;
+DO $$ BEGIN
+    EXECUTE format('ALTER FUNCTION audit_record_checkpoint() SET search_path = %I, pg_temp', current_schema());
+END $$;
+"""
+
+# Back to format 1 (events written meanwhile keep format 2, which format 1's verify_audit cannot read).
+_FORMAT_1_FUNCTIONS = INSTALL[: INSTALL.index("CREATE OR REPLACE FUNCTION audit_refuse_change")]
+CHAINS_UNINSTALL = _FORMAT_1_FUNCTIONS + f"""
+ALTER FUNCTION audit_capture() SECURITY DEFINER;
+DO $$ BEGIN
+    EXECUTE format('ALTER FUNCTION audit_capture() SET search_path = %I, pg_temp', current_schema());
+END $$;
+DROP FUNCTION IF EXISTS audit_material_v2(text, bigint, text, text, bigint, text, jsonb, jsonb, text[], bigint,
+    jsonb, timestamptz);
+CREATE OR REPLACE FUNCTION audit_record_checkpoint()
+RETURNS TABLE (checkpoint_event_id bigint, checkpoint_hash text, checkpoint_recorded_at timestamptz)
+LANGUAGE plpgsql SECURITY DEFINER AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock({CHAIN_LOCK_KEY});
+    RETURN QUERY
+        INSERT INTO {CHECKPOINT_TABLE} AS c (event_id, hash, recorded_at)
+        SELECT e.id, e.hash, clock_timestamp() FROM {EVENT_TABLE} e ORDER BY e.id DESC LIMIT 1
+        RETURNING c.event_id, c.hash::text, c.recorded_at;
+END
+$$;
+DO $$ BEGIN
+    EXECUTE format('ALTER FUNCTION audit_record_checkpoint() SET search_path = %I, pg_temp', current_schema());
+END $$;
+"""

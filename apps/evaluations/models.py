@@ -9,7 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from apps.audit.declarations import Audited
+from apps.audit.declarations import Audited, NotAudited
 from apps.core.validators import SHORT_TEXT, BoundedTextField
 from apps.pocs.models import PoC
 
@@ -31,6 +31,9 @@ class Dataset(models.Model):
     is_standard = models.BooleanField(
         default=False, help_text="The PoC's standard dataset (one at most): the one its measured quality is read from"
     )
+    items_count = models.PositiveIntegerField(default=0, help_text="Items a live run calls the model with")
+    items_file_name = models.CharField(max_length=SHORT_TEXT, blank=True)
+    items_sha256 = models.CharField(max_length=64, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
@@ -78,13 +81,93 @@ class ModelVersion(models.Model):
         return f"{self.name} {self.release}".strip()
 
 
+class DatasetItem(models.Model):
+    """One item of a dataset: what the model is asked (``input``) and the expected answer (``label``)."""
+
+    audit = NotAudited(
+        "written only as a whole by dataset_items_replace, whose upload is recorded on the dataset's audited "
+        "row (items_count, items_file_name, items_sha256)"
+    )
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="items")
+    item_id = models.CharField(max_length=SHORT_TEXT)
+    input = BoundedTextField(max_length=100_000)  # a prompt or a document: longer than a note
+    label = models.CharField(max_length=SHORT_TEXT)
+    segment = models.CharField(max_length=SHORT_TEXT, blank=True)
+
+    class Meta:
+        ordering = ["dataset", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "item_id"], name="evaluations_datasetitem_unique_id"),
+        ]
+
+    def __str__(self):
+        return self.item_id
+
+
+class ModelEndpoint(models.Model):
+    """Where a model version answers: an OpenAI-compatible chat completions URL, or a JSON API.
+
+    ``headers_encrypted`` holds the headers (credentials) encrypted with ``FIELD_ENCRYPTION_KEY``;
+    it is left out of the audit trail, where ``header_names`` and ``headers_changed_at`` say that
+    (and which) headers changed, never their values.
+    """
+
+    audit = Audited(poc_field="poc", exclude=("headers_encrypted",), label="model endpoint")
+
+    class Kind(models.TextChoices):
+        OPENAI_CHAT = "openai_chat", "OpenAI-compatible chat completions"
+        HTTP_JSON = "http_json", "HTTP JSON"
+
+    class Match(models.TextChoices):
+        CASEFOLD = "casefold", "Ignoring case"
+        EXACT = "exact", "Exactly"
+
+    poc = models.ForeignKey(PoC, on_delete=models.CASCADE, related_name="model_endpoints")
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="endpoints")
+    name = models.CharField(max_length=SHORT_TEXT)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    url = models.URLField(max_length=2000)
+    model = models.CharField(max_length=SHORT_TEXT, blank=True, help_text="The model name sent (openai_chat)")
+    request_template = models.JSONField(null=True, blank=True,
+                                        help_text="The JSON body sent (http_json); {{input}} is the item's input")
+    response_path = models.CharField(max_length=SHORT_TEXT, blank=True,
+                                     help_text="Where the prediction is in the reply (http_json), e.g. prediction")
+    # Fernet text of at most 20 headers of 4 KiB each (endpoints.MAX_HEADERS / MAX_HEADER_VALUE).
+    headers_encrypted = BoundedTextField(max_length=150_000, blank=True)
+    header_names = models.CharField(max_length=2000, blank=True)
+    headers_changed_at = models.DateTimeField(null=True, blank=True)
+    timeout_s = models.FloatField(default=30, validators=[MinValueValidator(0.1), MaxValueValidator(600)])
+    max_concurrency = models.PositiveIntegerField(default=4, validators=[MinValueValidator(1), MaxValueValidator(256)])
+    max_rate_per_s = models.FloatField(null=True, blank=True,
+                                       validators=[MinValueValidator(0.01), MaxValueValidator(100_000)])
+    match = models.CharField(max_length=16, choices=Match.choices, default=Match.CASEFOLD)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["poc", "name"], name="evaluations_modelendpoint_unique_name"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
 def results_path(run: EvalRun, filename: str) -> str:
     """Uploaded files live under MEDIA_ROOT with a random name; the original name is kept on the row."""
     return f"evaluations/poc-{run.poc_id}/{uuid.uuid4().hex}"
 
 
 class EvalRun(models.Model):
-    """One uploaded results file for (dataset, model version), and what was computed from it.
+    """One results file for (dataset, model version), and what was computed from it.
+
+    ``source`` says where the file came from: uploaded, or written by a live run (``harness``)
+    that called ``endpoint`` over the dataset's items (every call kept in ``calls_file``).
 
     ``status`` and ``error`` follow the run's latest job; ``results`` hold the last successful
     computation (a failed recompute leaves them as they were).
@@ -97,8 +180,20 @@ class EvalRun(models.Model):
         RUNNING = "running", "Running"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Source(models.TextChoices):
+        UPLOAD = "upload", "Uploaded results file"
+        HARNESS = "harness", "Live run against a model endpoint"
 
     poc = models.ForeignKey(PoC, on_delete=models.CASCADE, related_name="eval_runs")
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.UPLOAD)
+    endpoint = models.ForeignKey(ModelEndpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs")
+    concurrency = models.PositiveIntegerField(null=True, blank=True, help_text="Requests in flight at most (live)")
+    limit = models.PositiveIntegerField(null=True, blank=True, help_text="The first N items only (live)")
+    cancel_requested = models.BooleanField(default=False)
+    calls_file = models.FileField(upload_to=results_path, max_length=300, blank=True,
+                                  help_text="Every item's call (live): prediction, latency, error kind")
     dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="runs")
     model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="runs")
     file = models.FileField(upload_to=results_path, max_length=300)

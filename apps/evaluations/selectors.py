@@ -75,8 +75,8 @@ def run_state(run: EvalRun) -> tuple[str, str, int, str]:
     A run whose results are stored by its latest job is ``done``; otherwise the job tells
     (a job that failed, or whose worker died, says why).
     """
-    if run.status == EvalRun.Status.DONE:
-        return EvalRun.Status.DONE, "", 100, ""
+    if run.status in (EvalRun.Status.DONE, EvalRun.Status.CANCELLED):
+        return run.status, "", 100, ""
     job = run_job(run)
     if job is None:
         return run.status, run.error, 0, ""
@@ -133,8 +133,14 @@ def run_detail(run: EvalRun, targets=_UNSET) -> dict:
         "seed": run.seed,
         "computed_at": run.computed_at.isoformat() if run.computed_at else None,
         "created_at": run.created_at.isoformat() if run.created_at else None,
+        "source": run.source,
+        "endpoint": run.endpoint_id,
+        "concurrency": run.concurrency,
+        "limit": run.limit,
+        "cancel_requested": run.cancel_requested,
     }
-    for key in ("metrics", "per_class", "confusion_matrix", "segments", "failure_modes", "latency", "throughput"):
+    for key in ("metrics", "per_class", "confusion_matrix", "segments", "failure_modes", "latency", "throughput",
+                "errors", "max_in_flight"):
         body[key] = results.get(key)
     if run.kind == "graded":
         body["per_class"] = None

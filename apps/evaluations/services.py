@@ -9,6 +9,7 @@ with the model's own rules and writes inside ``audited(user)``. Runs are compute
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import PurePath
 from typing import Any
 
@@ -197,6 +198,8 @@ def compute_safe_name(name: str) -> str:
 def eval_run_recompute(*, run: EvalRun, user, resamples=None, seed=None) -> EvalRun:
     """Queue the computation of ``run`` again from its kept file (``resamples`` / ``seed`` default to the run's)."""
     _check(run.poc, user)
+    if not run.file:
+        raise refuse("run", "The run has no results file yet (a live run writes it when its calls end).")
     resamples, seed = _options(run.resamples if resamples in (None, "") else resamples,
                                run.seed if seed in (None, "") else seed)
     with audited(user):
@@ -239,13 +242,21 @@ def eval_run_compute(*, run_id: int, user=None, job=None, resamples: int | None 
                           results=results, job_id=job.pk if job is not None else None)
 
 
-def eval_run_store(*, run: EvalRun, user, results: dict, job_id: int | None = None) -> dict:
-    """Replace the run's results with ``results`` in one audited write (the job's last step)."""
+HARNESS_RESULTS = ("throughput", "errors", "max_in_flight")  # measured by the calls, kept by a recompute
+
+
+def eval_run_store(*, run: EvalRun, user, results: dict, job_id: int | None = None, extra: dict | None = None,
+                   status: str = EvalRun.Status.DONE) -> dict:
+    """Replace the run's results with ``results`` in one audited write (the job's last step); ``extra``
+    columns (a live run's files) are written with them. A live run's measured throughput, errors and
+    in-flight maximum survive a recompute from its file."""
     check_open(run.poc)
     metrics = results.get("metrics") or {}
     headline = (metrics.get("accuracy") or metrics.get("pass_rate") or {}) if metrics else {}
     with audited(user), transaction.atomic():
         locked = EvalRun.objects.select_for_update().get(pk=run.pk)
+        if locked.source == EvalRun.Source.HARNESS and locked.results and "errors" not in results:
+            results = {**results, **{key: locked.results.get(key) for key in HARNESS_RESULTS}}
         locked.results = results
         locked.kind = results["kind"]
         locked.n = results["n"]
@@ -256,8 +267,11 @@ def eval_run_store(*, run: EvalRun, user, results: dict, job_id: int | None = No
         locked.computed_at = timezone.now()
         locked.error = ""
         fields = ["results", "kind", "n", "warnings", "resamples", "seed", "headline", "computed_at", "error"]
+        for name, value in (extra or {}).items():
+            setattr(locked, name, value)
+            fields.append(name)
         if job_id is None or locked.job_id == job_id:  # a newer job queued meanwhile keeps the run queued
-            locked.status = EvalRun.Status.DONE
+            locked.status = status
             fields.append("status")
         locked.save(update_fields=[*fields, "updated_at"])
     return {"run": run.pk, "n": results["n"], "kind": results["kind"]}
@@ -313,3 +327,332 @@ def validation_answer_from_run(*, run: EvalRun, user, kind: str, evidence_url: s
         validation=question, user=user, changes={"answer": answer, "evidence_url": evidence_url},
         version=question.version if version in (None, "") else version,
     )
+
+
+# --- Live runs: dataset items, model endpoints, harness runs ---------------------------------------
+
+ITEM_COLUMNS = ("id", "input", "label")
+ENDPOINT_FIELDS = ("name", "model_version", "kind", "url", "model", "request_template", "response_path", "headers",
+                   "timeout_s", "max_concurrency", "max_rate_per_s", "match")
+HARNESS_JOB_KIND = "evaluations.harness"
+
+
+def dataset_items_replace(*, dataset: Dataset, user, upload) -> int:
+    """Replace the dataset's items with those of a CSV or JSONL file (``id``, ``input``, ``label``, optional
+    ``segment``); the same bad-input rules as a results file. Returns the number of items."""
+    from apps.evaluations.models import DatasetItem
+
+    _check(dataset.poc, user)
+    _check_upload(upload)
+    upload.seek(0)
+    data = upload.read()
+    try:
+        rows = compute.parse_items(data, filename=upload.name or "", max_rows=settings.HARNESS_MAX_ITEMS)
+    except compute.InputRefused as refused:
+        raise refuse("file", str(refused)) from None
+    limit = DatasetItem._meta.get_field("label").max_length
+    input_limit = DatasetItem._meta.get_field("input").max_length
+    for number, row in enumerate(rows, start=1):
+        for key in ("id", "label", "segment"):
+            if len(row[key]) > limit:
+                raise refuse("file", f"Column {key} is longer than {limit} characters on row {number}.")
+        if len(row["input"]) > input_limit:
+            raise refuse("file", f"Column input is longer than {input_limit:,} characters on row {number}.")
+    with audited(user), transaction.atomic():
+        locked = Dataset.objects.select_for_update().get(pk=dataset.pk)
+        DatasetItem.objects.filter(dataset=locked).delete()
+        DatasetItem.objects.bulk_create(
+            (DatasetItem(dataset=locked, item_id=r["id"], input=r["input"], label=r["label"], segment=r["segment"])
+             for r in rows), batch_size=2000,
+        )
+        locked.items_count = len(rows)
+        locked.items_file_name = compute_safe_name(upload.name)
+        locked.items_sha256 = hashlib.sha256(data).hexdigest()
+        locked.save(update_fields=["items_count", "items_file_name", "items_sha256", "updated_at"])
+    dataset.items_count, dataset.items_file_name, dataset.items_sha256 = (
+        locked.items_count, locked.items_file_name, locked.items_sha256)
+    return len(rows)
+
+
+def model_endpoint_snapshot(endpoint) -> dict:
+    """The endpoint as a conflict shows it (headers never: only their names)."""
+    return {
+        "name": endpoint.name, "model_version": endpoint.model_version_id, "kind": endpoint.kind, "url": endpoint.url,
+        "model": endpoint.model, "request_template": endpoint.request_template,
+        "response_path": endpoint.response_path, "header_names": endpoint.header_names,
+        "timeout_s": endpoint.timeout_s, "max_concurrency": endpoint.max_concurrency,
+        "max_rate_per_s": endpoint.max_rate_per_s, "match": endpoint.match,
+    }
+
+
+def _endpoint_apply(poc: PoC):
+    """Set an endpoint's fields from input: the host checked against the allowed list, the headers encrypted."""
+    from apps.evaluations import endpoints
+    from apps.evaluations.harness import PLACEHOLDER
+
+    def apply(row, changes: dict[str, Any]) -> list[str]:
+        fields = []
+        for name, value in changes.items():
+            if name == "headers":
+                try:
+                    headers = endpoints.clean_headers(value)
+                except endpoints.EndpointRefused as error:
+                    raise refuse("headers", str(error)) from None
+                if headers and not settings.FIELD_ENCRYPTION_KEY:
+                    raise refuse("headers", "Headers cannot be stored: FIELD_ENCRYPTION_KEY is not set (an "
+                                            "administrator must configure it).")
+                row.headers_encrypted = endpoints.encrypt_headers(headers)
+                row.header_names = ", ".join(sorted(headers))[:2000]
+                row.headers_changed_at = timezone.now()
+                fields += ["headers_encrypted", "header_names", "headers_changed_at"]
+                continue
+            if name == "model_version":
+                model_version = value if isinstance(value, ModelVersion) else ModelVersion.objects.filter(
+                    poc=poc, pk=_number("model_version", value, default=None)).first()
+                if model_version is None or model_version.poc_id != poc.pk:
+                    raise refuse("model_version", "Choose one of this PoC's model versions.")
+                row.model_version = model_version
+                fields.append("model_version")
+                continue
+            if name in ("name", "kind", "url", "model", "response_path", "match"):
+                value = "" if value is None else str(value).strip()
+            if name in ("timeout_s", "max_concurrency", "max_rate_per_s") and value == "":
+                value = None
+            if name in ("timeout_s", "max_concurrency") and value is None:
+                value = row._meta.get_field(name).default
+            setattr(row, name, value)
+            fields.append(name)
+        if not row.match:
+            row.match = row.Match.CASEFOLD
+        if "url" in changes:
+            try:
+                endpoints.allowed_entry(row.url)
+            except endpoints.EndpointRefused as error:
+                raise refuse("url", str(error)) from None
+        if "\\u0000" in json.dumps(row.request_template):
+            raise refuse("request_template", "The template holds a NUL character.")
+        if row.kind == row.Kind.HTTP_JSON:
+            if not isinstance(row.request_template, dict | list) or PLACEHOLDER not in json.dumps(row.request_template):
+                raise refuse("request_template", f"Give the JSON body to send, with {PLACEHOLDER} where the input "
+                                                 "goes (inside a string).")
+            if not row.response_path:
+                raise refuse("response_path", "Say where the prediction is in the reply, e.g. prediction or "
+                                              "choices.0.message.content.")
+        elif row.kind == row.Kind.OPENAI_CHAT and not row.model:
+            raise refuse("model", "Name the model to ask (the request's model).")
+        return fields
+
+    return apply
+
+
+def model_endpoint_create(*, poc: PoC, user, data: dict[str, Any]):
+    """Register a model endpoint for one of the PoC's model versions (its host must be allowed)."""
+    from apps.evaluations.models import ModelEndpoint
+
+    _check(poc, user)
+    check_fields(data, ENDPOINT_FIELDS)
+    row = ModelEndpoint(poc=poc, created_by=user)
+    if "model_version" not in data:
+        raise refuse("model_version", "Choose one of this PoC's model versions.")
+    names = _endpoint_apply(poc)(row, data)
+    validate(row, ["poc", "name", "kind", "url", "timeout_s", "max_concurrency", "max_rate_per_s", "match",
+                   *[n for n in names if n in {"model", "response_path"}]])
+    if ModelEndpoint.objects.filter(poc=poc, name=row.name).exists():
+        raise refuse("name", "The PoC already has an endpoint with this name.")
+    with audited(user):
+        row.save()
+    return row
+
+
+def model_endpoint_update(*, endpoint, user, changes: dict[str, Any], version):
+    """Change an endpoint (any of ``ENDPOINT_FIELDS``; ``headers`` replaces every header)."""
+    _check(endpoint.poc, user)
+    check_fields(changes, ENDPOINT_FIELDS)
+    return versioned_update(obj=endpoint, user=user, changes=changes, version=version,
+                            snapshot=model_endpoint_snapshot, what="model endpoint",
+                            apply=_endpoint_apply(endpoint.poc))
+
+
+def model_endpoint_delete(*, endpoint, user) -> None:
+    """Delete an endpoint; its runs stay (they no longer name it)."""
+    _check(endpoint.poc, user)
+    with audited(user):
+        endpoint.delete()
+
+
+def harness_run_create(*, poc: PoC, user, dataset, endpoint, concurrency=None, limit=None, resamples=None,
+                       seed=None) -> EvalRun:
+    """Queue a live run: call ``endpoint`` over the dataset's items (the first ``limit``), with at most the
+    lower of ``concurrency`` and the endpoint's ``max_concurrency`` requests in flight."""
+    from apps.evaluations import endpoints
+    from apps.evaluations.models import ModelEndpoint
+    from apps.evaluations.tasks import harness_run_task
+
+    _check(poc, user)
+    if not isinstance(dataset, Dataset):
+        dataset = Dataset.objects.filter(poc=poc, pk=_number("dataset", dataset, default=None)).first()
+    if dataset is None or dataset.poc_id != poc.pk:
+        raise refuse("dataset", "Choose one of this PoC's datasets.")
+    if not dataset.items_count:
+        raise refuse("dataset", "The dataset has no items yet; upload them first (id, input, label).")
+    if not isinstance(endpoint, ModelEndpoint):
+        endpoint = ModelEndpoint.objects.filter(poc=poc, pk=_number("endpoint", endpoint, default=None)).first()
+    if endpoint is None or endpoint.poc_id != poc.pk:
+        raise refuse("endpoint", "Choose one of this PoC's model endpoints.")
+    try:
+        endpoints.allowed_entry(endpoint.url)
+    except endpoints.EndpointRefused as error:
+        raise refuse("endpoint", str(error)) from None
+    wanted = _number("concurrency", concurrency, default=endpoint.max_concurrency, low=1,
+                     high=settings.HARNESS_MAX_CONCURRENCY)
+    limit = _number("limit", limit, default=None, low=1, high=settings.HARNESS_MAX_ITEMS)
+    resamples, seed = _options(resamples, seed)
+    run = EvalRun(
+        poc=poc, dataset=dataset, model_version_id=endpoint.model_version_id, endpoint=endpoint,
+        source=EvalRun.Source.HARNESS, concurrency=min(wanted, endpoint.max_concurrency), limit=limit,
+        file_name="", file_sha256="", file_size=0, resamples=resamples, seed=seed, created_by=user,
+    )
+    with audited(user):
+        run.save()
+        job = job_enqueue(kind=HARNESS_JOB_KIND, task=harness_run_task, subject=run, user=user)
+        run.job_id = job.pk
+        run.save(update_fields=["job_id", "updated_at"])
+    return run
+
+
+def harness_run_cancel(*, run: EvalRun, user) -> EvalRun:
+    """Stop a live run: no new request starts within a second; what was answered is kept and computed."""
+    _check(run.poc, user)
+    if run.source != EvalRun.Source.HARNESS:
+        raise refuse("run", "Only a live run can be cancelled.")
+    with audited(user), transaction.atomic():
+        locked = EvalRun.objects.select_for_update().get(pk=run.pk)
+        if locked.status in (EvalRun.Status.DONE, EvalRun.Status.FAILED, EvalRun.Status.CANCELLED):
+            raise refuse("run", f"The run has already ended ({locked.status}).")
+        locked.cancel_requested = True
+        locked.save(update_fields=["cancel_requested", "updated_at"])
+    locked.poc = run.poc
+    return locked
+
+
+def harness_run_execute(*, run_id: int, job=None) -> dict:
+    """The live run's job: call the endpoint over the items, then store the results file and compute it
+    exactly as an uploaded one (``compute.parse`` → ``validate`` → ``compute``), plus throughput, errors by
+    kind and the in-flight maximum. The endpoint's host is checked again after resolving it."""
+    from django.core.files.base import ContentFile
+
+    from apps.evaluations import endpoints, harness
+    from apps.evaluations.models import DatasetItem, ModelEndpoint
+
+    run = EvalRun.objects.select_related("poc").get(pk=run_id)
+    check_open(run.poc)
+    user = getattr(job, "created_by", None)
+    if run.cancel_requested:
+        _harness_mark(run, EvalRun.Status.CANCELLED, job)
+        return {"run": run.pk, "cancelled": True}
+    endpoint = ModelEndpoint.objects.filter(pk=run.endpoint_id).first()
+    if endpoint is None:
+        raise ValidationFailed("The run's model endpoint was deleted.")
+    try:
+        destination = endpoints.checked_destination(endpoint.url)
+    except endpoints.EndpointRefused as error:
+        raise ValidationFailed(str(error)) from None
+    items = list(DatasetItem.objects.filter(dataset_id=run.dataset_id).order_by("id")
+                 .values_list("item_id", "input", "label", "segment")[: run.limit or settings.HARNESS_MAX_ITEMS])
+    if not items:
+        raise ValidationFailed("The dataset has no items.")
+    bodies = harness.request_bodies(endpoint.kind, model=endpoint.model, template=endpoint.request_template,
+                                    inputs=[item[1] for item in items])
+    engine = harness.Engine(
+        destination, endpoints.decrypt_headers(endpoint.headers_encrypted), bodies,
+        harness.response_reader(endpoint.kind, endpoint.response_path),
+        harness.Limits(concurrency=min(run.concurrency or endpoint.max_concurrency, endpoint.max_concurrency),
+                       timeout_s=endpoint.timeout_s, max_reply_bytes=settings.HARNESS_MAX_REPLY_BYTES,
+                       deadline_s=settings.HARNESS_MAX_RUN_SECONDS, rate_per_s=endpoint.max_rate_per_s),
+    )
+    del bodies
+    _watch(engine, run, job, total=len(items))
+    if engine.failure is not None:
+        raise ValidationFailed("The calls stopped on an internal error; see the log.") from engine.failure
+    stats = harness.summary(engine.calls, elapsed_s=engine.elapsed_s, max_in_flight=engine.max_in_flight)
+    results_file, calls_file = _harness_files(items, engine.calls, match=endpoint.match)
+    warnings = []
+    if engine.stopped_by:
+        why = "it was cancelled" if engine.stopped_by == "cancel" else (
+            f"it reached the time limit of {settings.HARNESS_MAX_RUN_SECONDS} s (setting HARNESS_MAX_RUN_SECONDS)")
+        warnings.append(f"{stats['throughput']['n']:,} of {len(items):,} items were called before {why}.")
+    if stats["errors"]["total"]:
+        warnings.append(f"{stats['errors']['total']:,} calls failed and are left out of the quality metrics "
+                        f"(error rate {stats['errors']['rate']:.1%}).")
+    if job is not None:
+        job_progress(job, progress=92, message="Computing the metrics")
+    answered = stats["throughput"]["answered"]
+    if answered:
+        table = compute.parse(results_file, filename="results.jsonl", max_rows=settings.HARNESS_MAX_ITEMS)
+        results = compute.compute(compute.validate(table), resamples=run.resamples, seed=run.seed)
+    else:
+        results = {"kind": compute.CLASSIFICATION, "n": 0, "resamples": run.resamples, "seed": run.seed,
+                   "warnings": [], "metrics": None, "per_class": None, "confusion_matrix": None, "segments": [],
+                   "failure_modes": [], "latency": None}
+        warnings.append("No call was answered: there is nothing to compute metrics from.")
+    results.update(stats)
+    results["warnings"] = [*warnings, *results.get("warnings", [])]
+    name = f"harness-run-{run.pk}.jsonl"
+    run.file.save(name, ContentFile(results_file), save=False)
+    run.calls_file.save(f"harness-run-{run.pk}-calls.jsonl", ContentFile(calls_file), save=False)
+    extra = {"file": run.file.name, "calls_file": run.calls_file.name, "file_name": name,
+             "file_sha256": hashlib.sha256(results_file).hexdigest(), "file_size": len(results_file)}
+    status = EvalRun.Status.CANCELLED if engine.stopped_by == "cancel" else EvalRun.Status.DONE
+    eval_run_store(run=run, user=user, results=results, job_id=job.pk if job is not None else None, extra=extra,
+                   status=status)
+    return {"run": run.pk, "n": results["n"], "calls": stats["throughput"]["n"], "errors": stats["errors"]["total"]}
+
+
+def _watch(engine, run: EvalRun, job, *, total: int) -> None:
+    """Run the calls in their thread; meanwhile report progress and look at the cancel flag (4 times a second)."""
+    import time
+
+    thread = engine.run_in_thread()
+    last_progress = 0.0
+    while thread.is_alive():
+        thread.join(0.25)
+        if EvalRun.objects.filter(pk=run.pk, cancel_requested=True).exists():
+            engine.stop("cancel")
+        now = time.monotonic()
+        if job is not None and now - last_progress >= 1:
+            last_progress = now
+            job_progress(job, progress=5 + int(85 * engine.done / max(1, total)),
+                         message=f"Calling the model: {engine.done:,} of {total:,} items, {engine.in_flight} in flight")
+    thread.join()
+
+
+def _harness_files(items, calls, *, match: str) -> tuple[bytes, bytes]:
+    """The canonical results file of the answered items (as a person would upload it) and every call's record."""
+    from apps.evaluations.models import ModelEndpoint
+
+    folded = {}
+    if match == ModelEndpoint.Match.CASEFOLD:
+        for _, _, label, _ in items:
+            folded.setdefault(label.strip().casefold(), label.strip())
+    results, records = [], []
+    for (item_id, _, label, segment), call in zip(items, calls, strict=True):
+        if call is None:
+            continue
+        record = {"id": item_id, "prediction": call.prediction, "latency_ms": call.latency_ms,
+                  "error": call.error or None, "status": call.status}
+        records.append(json.dumps(record, ensure_ascii=False))
+        if call.error:
+            continue
+        prediction = call.prediction
+        if folded:
+            prediction = folded.get(prediction.strip().casefold(), prediction)
+        row = {"id": item_id, "label": label, "prediction": prediction, "latency_ms": round(call.latency_ms, 3)}
+        if segment:
+            row["segment"] = segment
+        results.append(json.dumps(row, ensure_ascii=False))
+    return ("\n".join(results) + "\n").encode(), ("\n".join(records) + "\n").encode()
+
+
+def _harness_mark(run: EvalRun, status: str, job) -> None:
+    with audited(getattr(job, "created_by", None)):
+        EvalRun.objects.filter(pk=run.pk).update(status=status, updated_at=timezone.now())

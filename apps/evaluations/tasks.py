@@ -10,3 +10,12 @@ def eval_run_compute_task(self, job_id: int, resamples: int, seed: int):
 
     job_run(job_id, lambda job: eval_run_compute(run_id=job.subject_id, job=job, resamples=resamples, seed=seed),
             task=self)
+
+
+@shared_task(bind=True, acks_late=True)
+def harness_run_task(self, job_id: int):
+    """Call a live run's model endpoint over its dataset's items (the job's subject); see
+    ``services.harness_run_execute``. Never retried: a second attempt would call the model again."""
+    from apps.evaluations.services import harness_run_execute
+
+    job_run(job_id, lambda job: harness_run_execute(run_id=job.subject_id, job=job), task=self)

@@ -14,7 +14,9 @@ allows:
   viewers) may be named owner of one of its checklist items; an admin or portfolio viewer who
   is not on it may not;
 - ``edit_ops_items``: the ops handover items (checklist reason 4), which the production owner
-  may change as well as everyone who edits.
+  may change as well as everyone who edits;
+- ``sign``: the go/no-go, signed by the PoC's named decision-maker and nobody else (admins
+  included: an organisation role never signs for someone).
 
 Three readings of the table agree (``tests/pocs/test_rights.py`` holds them to it):
 ``scope(user, action)`` filters PoCs (``PoC.objects.allowed_to`` / ``visible_to`` /
@@ -36,15 +38,16 @@ from apps.accounts.models import User
 from apps.pocs.models import PEOPLE_FIELDS, Membership, PoC
 
 # Actions
-VIEW, EDIT, MANAGE, JUSTIFY, OWN_ITEMS, EDIT_OPS_ITEMS = (
+VIEW, EDIT, MANAGE, JUSTIFY, OWN_ITEMS, EDIT_OPS_ITEMS, SIGN = (
     "view",
     "edit",
     "manage",
     "justify",
     "own_items",
     "edit_ops_items",
+    "sign",
 )
-ACTIONS = (VIEW, EDIT, MANAGE, JUSTIFY, OWN_ITEMS, EDIT_OPS_ITEMS)
+ACTIONS = (VIEW, EDIT, MANAGE, JUSTIFY, OWN_ITEMS, EDIT_OPS_ITEMS, SIGN)
 
 # Roles
 ADMIN, PORTFOLIO_VIEWER = "admin", "portfolio_viewer"
@@ -61,7 +64,7 @@ RIGHTS: dict[str, frozenset[str]] = {
     PORTFOLIO_VIEWER: frozenset({VIEW}),
     LEAD: frozenset({VIEW, EDIT, MANAGE, JUSTIFY, OWN_ITEMS, EDIT_OPS_ITEMS}),
     PRODUCTION_OWNER: frozenset({VIEW, OWN_ITEMS, EDIT_OPS_ITEMS}),
-    DECISION_MAKER: frozenset({VIEW, OWN_ITEMS}),
+    DECISION_MAKER: frozenset({VIEW, OWN_ITEMS, SIGN}),
     CREATOR: frozenset({VIEW}),
     CONTRIBUTOR: frozenset({VIEW, EDIT, OWN_ITEMS, EDIT_OPS_ITEMS}),
     VIEWER: frozenset({VIEW, OWN_ITEMS}),
@@ -80,6 +83,7 @@ REFUSALS = {
     MANAGE: "Only the PoC's lead or an administrator can do this.",
     JUSTIFY: "Only the PoC's lead can justify a timebox over 8 weeks.",
     EDIT_OPS_ITEMS: "You can read this PoC but not change it.",
+    SIGN: "Only the PoC's named decision-maker can sign its decision.",
 }
 
 
@@ -111,31 +115,52 @@ def org_roles(user) -> set[str]:
     return roles
 
 
-# --- Which PoCs: one condition per role --------------------------------------------------------
+# --- Which PoCs: one indexed lookup per role -----------------------------------------------------
 
-_POC_CONDITIONS = {
-    LEAD: lambda user: Q(lead=user),
-    PRODUCTION_OWNER: lambda user: Q(production_owner=user),
-    DECISION_MAKER: lambda user: Q(decision_maker=user),
-    CREATOR: lambda user: Q(created_by=user),
+# The PoC column naming each named role (and the creator); every one is a foreign key with its own index.
+_POC_COLUMNS = {
+    LEAD: "lead",
+    PRODUCTION_OWNER: "production_owner",
+    DECISION_MAKER: "decision_maker",
+    CREATOR: "created_by",
 }
 _NOTHING = Q(pk__in=[])
 
 
-def scope(user, action: str) -> Q:
-    """A filter on PoCs: those on which ``user`` holds a role that allows ``action``."""
+def scope_lookups(user, action: str) -> list[dict] | None:
+    """The lookups that find the PoCs on which ``user`` holds a role that allows ``action``.
+
+    One filter on PoCs per allowing role in ``RIGHTS`` (``{"lead": user}``, the user's
+    memberships with an allowing role …), each answered by its own index; None when an
+    organisation role allows it (every PoC); an empty list when nothing does.
+    """
     roles = roles_with(action)
     if not _active(user):
-        return _NOTHING
+        return []
     if org_roles(user) & roles:
-        return Q()
-    conditions = [condition(user) for role, condition in _POC_CONDITIONS.items() if role in roles]
+        return None
+    lookups = [{column: user} for role, column in _POC_COLUMNS.items() if role in roles]
     member_roles = [role for role in MEMBER_ROLES if role in roles]
     if member_roles:
-        conditions.append(Exists(Membership.objects.filter(poc=OuterRef("pk"), user=user, role__in=member_roles)))
-    if not conditions:
+        lookups.append({"memberships__user": user, "memberships__role__in": member_roles})
+    return lookups
+
+
+def scope(user, action: str) -> Q:
+    """A filter on PoCs: those on which ``user`` holds a role that allows ``action``.
+
+    An organisation role that allows it sees every PoC. Otherwise the filter is ``id IN (…)`` over
+    a UNION of ``scope_lookups``, each reading its own index (``lead_id = user``,
+    ``created_by_id = user``, the user's memberships …), so a person who sees 3 PoCs out of
+    10,000 reads 3 rows, never the whole table.
+    """
+    lookups = scope_lookups(user, action)
+    if lookups is None:
+        return Q()
+    if not lookups:
         return _NOTHING
-    return reduce(or_, conditions)
+    first, *others = (PoC.objects.filter(**lookup).order_by().values("pk") for lookup in lookups)
+    return Q(pk__in=first.union(*others) if others else first)
 
 
 # --- Which people: the same table read per user ------------------------------------------------

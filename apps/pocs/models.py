@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.accounts.models import BusinessUnit
@@ -53,6 +57,18 @@ EDITABLE_FIELDS = {
 PEOPLE_FIELDS = ("lead", "production_owner", "decision_maker")
 # Long texts keep their leading and trailing spaces (indentation, lists); other text is stripped.
 UNSTRIPPED_FIELDS = ("description", "timebox_justification")
+
+
+# Sort keys of the PoC lists. Each is an expression the database indexes as written (PoC.Meta.indexes),
+# so a sorted page reads as many index entries as it shows rows; the ``id`` after each breaks ties.
+# Stages sort in the order a PoC moves through them; a PoC without a decision date sorts after every date.
+STAGE_RANK = Case(
+    *(When(stage=stage, then=Value(rank)) for rank, stage in enumerate(Stage.values)),
+    default=Value(len(Stage.values)),
+    output_field=IntegerField(),
+)
+NO_DECISION_DATE = datetime.date(9999, 12, 31)
+DECISION_DATE_KEY = Coalesce(F("decision_due_date"), Value(NO_DECISION_DATE), output_field=models.DateField())
 
 
 class PoCQuerySet(models.QuerySet):
@@ -142,6 +158,16 @@ class PoC(models.Model):
         verbose_name = "PoC"
         verbose_name_plural = "PoCs"
         ordering = ["-updated_at", "-id"]
+        indexes = [
+            # The sort keys of My PoCs and of the API's list (see STAGE_RANK, DECISION_DATE_KEY).
+            models.Index(F("updated_at").desc(), F("id").desc(), name="poc_changed_idx"),
+            models.Index(F("name"), F("id"), name="poc_name_idx"),
+            models.Index(STAGE_RANK, F("id"), name="poc_stage_idx"),
+            models.Index(DECISION_DATE_KEY, F("id"), name="poc_decision_idx"),
+            # Search by any part of the name (``name ILIKE '%…%'``, apps.pocs.selectors): trigrams, written
+            # straight into the index (no pending list for the planner to price in between vacuums).
+            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], fastupdate=False, name="poc_name_search_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(timebox_weeks__isnull=True) | Q(timebox_weeks__gte=1) & Q(timebox_weeks__lte=52),

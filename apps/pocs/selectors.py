@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import datetime
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from apps.pocs import stages
-from apps.pocs.models import Membership, PoC, Stage
+from django.db.models import BooleanField, F, Func, Value
+
+from apps.pocs import access, stages
+from apps.pocs.models import DECISION_DATE_KEY, STAGE_RANK, Membership, PoC, Stage
+
+POC_PAGE_SIZE = 25
+SEARCH_MAX_CHARS = 200
 
 
 def pocs_for_user(user):
@@ -14,6 +25,158 @@ def pocs_for_user(user):
         .select_related("lead", "production_owner", "decision_maker", "business_unit")
         .order_by("-updated_at", "-id")
     )
+
+
+# --- My PoCs: one page at a time, whatever the number of PoCs ------------------------------------
+
+
+@dataclass(frozen=True)
+class Sort:
+    """A sort of My PoCs: an indexed key (``PoC.Meta.indexes``), then ``id`` to break ties."""
+
+    key: str
+    label: str
+    expression: Any
+    descending: bool
+    parse: Callable[[Any], Any]
+
+
+SORTS = {
+    sort.key: sort
+    for sort in (
+        Sort("changed", "Last change", F("updated_at"), True, datetime.datetime.fromisoformat),
+        Sort("name", "Name", F("name"), False, str),
+        Sort("stage", "Stage", STAGE_RANK, False, int),
+        Sort("decision", "Decision due", DECISION_DATE_KEY, False, datetime.date.fromisoformat),
+    )
+}
+DEFAULT_SORT = "changed"
+
+
+class RowCompare(Func):
+    """``(key, id) > (value, id)`` (or ``<``): a row comparison PostgreSQL answers from a two-column index."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, keys, values, operator: str):
+        if operator not in ("<", ">"):
+            raise ValueError(operator)
+        self.operator, self.width = operator, len(keys)
+        super().__init__(*keys, *(Value(value) for value in values))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        parts, params = [], []
+        for expression in self.get_source_expressions():
+            sql, expression_params = compiler.compile(expression)
+            parts.append(sql)
+            params.extend(expression_params)
+        left, right = ", ".join(parts[: self.width]), ", ".join(parts[self.width :])
+        return f"({left}) {self.operator} ({right})", params
+
+
+class NameContains(Func):
+    """``name ILIKE '%text%'``: a search by any part of the name, answered from the trigram index."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, text: str):
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        super().__init__(F("name"), Value(f"%{escaped}%"))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        column, column_params = compiler.compile(self.source_expressions[0])
+        pattern, pattern_params = compiler.compile(self.source_expressions[1])
+        return f"{column} ILIKE {pattern}", (*column_params, *pattern_params)
+
+
+def _encode(sort: str, value, pk: int) -> str:
+    if isinstance(value, datetime.date):  # datetimes too
+        value = value.isoformat()
+    return base64.urlsafe_b64encode(json.dumps([sort, value, pk]).encode()).decode().rstrip("=")
+
+
+def _decode(token: str | None, sort: str, parse) -> tuple[Any, int] | None:
+    """The (key, id) a cursor names, or None when it is missing, damaged or made for another sort."""
+    if not token:
+        return None
+    try:
+        name, value, pk = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        if name != sort or not isinstance(pk, int):
+            return None
+        return parse(value), pk
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        return None
+
+
+@dataclass
+class PoCPage:
+    pocs: list[PoC]
+    sort: str  # as asked: "name", or "-name" for the reverse of its natural order
+    q: str
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+
+
+def poc_page(
+    user, *, q: str = "", sort: str = DEFAULT_SORT, after: str | None = None, before: str | None = None,
+    size: int = POC_PAGE_SIZE,
+) -> PoCPage:
+    """One page of the PoCs ``user`` may see, searched by name and sorted by an indexed key.
+
+    Keyset pagination: ``after`` / ``before`` are cursors naming the last / first row of the page
+    the reader came from, so page 400 reads as few rows as page 1 (``size`` + 1, from the sort's
+    index), and there is no COUNT. ``sort`` is a key of ``SORTS``, or ``-key`` for the reverse
+    order; an unknown one is the default. A damaged cursor gives the first page.
+    """
+    reverse = sort.startswith("-")
+    chosen = SORTS.get(sort.removeprefix("-"))
+    if chosen is None:
+        chosen, reverse = SORTS[DEFAULT_SORT], False
+    sort = ("-" if reverse else "") + chosen.key
+    descending = chosen.descending != reverse
+    q = (q or "").strip()[:SEARCH_MAX_CHARS]
+
+    position, backwards = _decode(after, sort, chosen.parse), False
+    if position is None:
+        position = _decode(before, sort, chosen.parse)
+        backwards = position is not None
+    reading_down = descending != backwards  # the order rows are read in
+    order = [F("sort_key").desc(), F("id").desc()] if reading_down else [F("sort_key").asc(), F("id").asc()]
+    candidates = PoC.objects.annotate(sort_key=chosen.expression)
+    if q:
+        candidates = candidates.filter(NameContains(q))
+    if position is not None:
+        candidates = candidates.filter(RowCompare([chosen.expression, F("id")], position, "<" if reading_down else ">"))
+    qs = PoC.objects.select_related("lead", "production_owner", "decision_maker", "business_unit")
+    lookups = access.scope_lookups(user, access.VIEW)
+    if lookups is None:  # every PoC: the page is read straight from the sort's index
+        qs = candidates.select_related("lead", "production_owner", "decision_maker", "business_unit")
+    elif not lookups:
+        qs = qs.none()
+    else:
+        # The page's rows are among the first size + 1 of each role's lookup: each is read from the sort's
+        # index (a role that covers many PoCs) or its own (one that covers few), then merged. Either way a
+        # page reads about (size + 1) x roles rows, whether the person sees 3 PoCs or 10,000.
+        first, *others = (
+            candidates.filter(**lookup).order_by(*order).values("pk")[: size + 1] for lookup in lookups
+        )
+        qs = qs.annotate(sort_key=chosen.expression).filter(pk__in=first.union(*others) if others else first)
+    rows = list(qs.order_by(*order)[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+    # Coming back (``before``), the rows after this page are the ones just left; going on, the rows
+    # before it are those already read.
+    has_next, has_previous = (True, more) if backwards else (more, position is not None)
+    page = PoCPage(pocs=rows, sort=sort, q=q)
+    if rows and has_next:
+        page.next_cursor = _encode(sort, rows[-1].sort_key, rows[-1].pk)
+    if rows and has_previous:
+        page.previous_cursor = _encode(sort, rows[0].sort_key, rows[0].pk)
+    return page
 
 
 @dataclass

@@ -2,7 +2,8 @@
 
 Only ``services.poc_transition`` consults this table. Other apps add conditions to a move with
 ``register_guard`` from their ``AppConfig.ready`` (the kickoff checklist adds its own to
-kickoff → running), so this module never imports them.
+kickoff → running), and moves of their own with ``register_move`` (the decisions app adds the
+early requests for a decision), so this module never imports them.
 """
 
 from __future__ import annotations
@@ -77,6 +78,21 @@ def register_guard(source: str, target: str, guard: Guard) -> None:
     guards = TRANSITIONS[(source, target)]
     if guard not in guards:
         guards.append(guard)
+
+
+def register_move(source: str, target: str, guards: list[Guard] | tuple[Guard, ...] = ()) -> None:
+    """Add the move ``source`` → ``target`` (if it is not in the table yet) with ``guards``.
+
+    An app above ``pocs`` adds the moves it owns from its ``AppConfig.ready()`` (``decisions``
+    adds kickoff → awaiting decision and running → awaiting decision), or guards an existing
+    move; registering again adds only the guards not there yet. ``decided`` stays out of reach:
+    only signing a decision gets there.
+    """
+    if Stage.DECIDED in (source, target):
+        raise ValueError("decided is reached only by signing a decision, never by a stage move")
+    TRANSITIONS.setdefault((source, target), [])
+    for guard in guards:
+        register_guard(source, target, guard)
 
 
 def next_stages(stage: str) -> list[str]:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from apps.audit.selectors import describe, event_for_poc, events_for_poc
+from apps.audit.selectors import describe, event_for_poc, event_page
 from apps.core.errors import ServiceError, TransitionRefused
 from apps.core.forms import conflict_box, rearmed, save_form
 from apps.core.jobs import job_check
@@ -19,8 +18,6 @@ from apps.core.selectors import job_for, latest_job
 from apps.pocs import access, header, selectors, services
 from apps.pocs.forms import FIELD_LABELS, MemberAddForm, PoCCreateForm, field_form_class
 from apps.pocs.models import EDITABLE_FIELDS, Membership, Stage
-
-ACTIVITY_PAGE_SIZE = 50
 
 
 def _poc_context(request, poc, tab: str) -> dict:
@@ -69,9 +66,31 @@ def poc_list(request):
         else:
             messages.success(request, f"Created “{poc.name}”. Name its people and set its dates next.")
             return redirect(poc)
-    pocs = selectors.pocs_for_user(request.user)
+    page = selectors.poc_page(
+        request.user,
+        q=request.GET.get("q", ""),
+        sort=request.GET.get("sort", selectors.DEFAULT_SORT),
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+    )
     status = 400 if form.errors else 200
-    return render(request, "pocs/poc_list.html", {"pocs": pocs, "form": form}, status=status)
+    context = {"page": page, "pocs": page.pocs, "form": form, "columns": _sort_columns(page)}
+    return render(request, "pocs/poc_list.html", context, status=status)
+
+
+def _sort_columns(page) -> dict[str, dict]:
+    """Each sortable column's link (its natural order, or the reverse when it is the current sort)."""
+    columns = {}
+    for key, sort in selectors.SORTS.items():
+        current = page.sort.removeprefix("-") == key
+        reverse = current and not page.sort.startswith("-")
+        direction = "descending" if sort.descending != (current and page.sort.startswith("-")) else "ascending"
+        columns[key] = {
+            "label": sort.label,
+            "sort": ("-" if reverse else "") + key,
+            "aria_sort": direction if current else None,
+        }
+    return columns
 
 
 @login_required
@@ -216,8 +235,8 @@ def poc_member_change(request, pk, membership_id):
 def poc_activity(request, pk):
     poc = access.get_poc_for_user(request.user, pk)
     context = _poc_context(request, poc, "activity")
-    page = Paginator(events_for_poc(poc.pk), ACTIVITY_PAGE_SIZE).get_page(request.GET.get("page"))
-    context.update(page=page, events=describe(list(page.object_list)))
+    page = event_page(poc.pk, before=request.GET.get("before"), after=request.GET.get("after"))
+    context.update(page=page, events=describe(page.events))
     return render(request, "pocs/poc_activity.html", context)
 
 

@@ -48,9 +48,12 @@ NOT_POC_WRITES = {
     "apps.costs.services.model_snapshot": "reads the cost model",
     "apps.costs.services.line_snapshot": "reads a cost line",
     "apps.evaluations.services.targets_snapshot": "reads the targets",
+    "apps.evaluations.services.model_endpoint_snapshot": "reads a model endpoint",
     "apps.integrations.services.integration_snapshot": "reads an integration",
     "apps.integrations.services.concern_snapshot": "reads a production concern",
     "apps.integrations.services.concerns_setup": "runs only inside poc_create, for a PoC in draft",
+    "apps.notifications.services.notify": "writes a person's notification, no PoC data",
+    "apps.notifications.services.notifications_mark_read": "marks a person's notifications read, no PoC data",
 }
 
 
@@ -105,6 +108,41 @@ PREPARE: dict[str, Callable] = {
                  "eval_run_compute", "eval_run_store")
 }
 PREPARE["apps.evaluations.services.validation_answer_from_run"] = _evaluation_with_results
+CLOSED_PORT = "127.0.0.1:9"  # a listed endpoint where nothing answers: a live run's calls fail at once
+
+
+def _live(poc, people):
+    """As ``_evaluation``, with items, an endpoint (no headers) and a queued live run, written directly."""
+    from apps.evaluations.models import Dataset, DatasetItem, EvalRun, ModelEndpoint
+
+    _evaluation(poc, people)
+    dataset = Dataset.objects.get(poc=poc)
+    DatasetItem.objects.create(dataset=dataset, item_id="1", input="x", label="a")
+    Dataset.objects.filter(pk=dataset.pk).update(items_count=1)
+    endpoint = ModelEndpoint.objects.create(poc=poc, model_version=dataset.runs.first().model_version, name="E",
+                                            kind="openai_chat", url=f"http://{CLOSED_PORT}/v1", model="m")
+    EvalRun.objects.create(poc=poc, dataset=dataset, model_version=endpoint.model_version, endpoint=endpoint,
+                           source="harness", file_name="", file_size=0, file_sha256="")
+
+
+PREPARE.update({
+    f"apps.evaluations.services.{name}": _live
+    for name in ("model_endpoint_update", "model_endpoint_delete", "harness_run_create", "harness_run_cancel",
+                 "harness_run_execute")
+})
+PREPARE["apps.evaluations.services.dataset_items_replace"] = _evaluation
+PREPARE["apps.evaluations.services.model_endpoint_create"] = _evaluation
+
+
+def _listed(call):
+    """``call`` with the closed loopback port allowed (endpoints are refused unless their host is listed)."""
+    from django.test import override_settings
+
+    def run(poc, people):
+        with override_settings(MODEL_ENDPOINT_ALLOWED_HOSTS=[CLOSED_PORT]):
+            return call(poc, people)
+
+    return run
 
 
 def _integrations(poc, people):
@@ -141,6 +179,34 @@ def _costs():
 
 
 PREPARE.update({f"apps.costs.services.{name}": _cost_line for name in ("cost_line_update", "cost_line_delete")})
+
+
+def _decisions():
+    from apps.decisions import services as decisions
+
+    return decisions
+
+
+def _awaiting(poc, people):
+    """A PoC awaiting its decision (requested before it is decided, for the signing service)."""
+    PoC.objects.filter(pk=poc.pk).update(stage=Stage.EVALUATING, decision_due_date="2030-01-31")
+    _decisions().decision_request(poc=PoC.objects.get(pk=poc.pk), user=people["lead"])
+
+
+def _sign(poc, people):
+    from django.test import RequestFactory
+
+    from apps.decisions import selectors
+    from tests.factories import PASSWORD
+
+    digest = "0" * 64 if poc.stage == Stage.DECIDED else selectors.current_snapshot_sha256(poc)
+    return _decisions().decision_sign(
+        poc=poc, user=people["decision_maker"], request=RequestFactory().post("/"), password=PASSWORD,
+        outcome="no_go", rationale="Not yet.", snapshot_sha256=digest,
+    )
+
+
+PREPARE["apps.decisions.services.decision_sign"] = _awaiting
 
 
 def _evals():
@@ -240,6 +306,32 @@ CALLS: dict[str, Callable] = {
         run=_eval_row(_evals()[0].EvalRun, poc), user=p["lead"], kind="quality",
         evidence_url="https://portal.example.com/runs/1/",
     ),
+    "apps.evaluations.services.dataset_items_replace": lambda poc, p: _evals()[1].dataset_items_replace(
+        dataset=_eval_row(_evals()[0].Dataset, poc), user=p["lead"],
+        upload=SimpleUploadedFile("items.csv", b"id,input,label\n1,x,a\n"),
+    ),
+    "apps.evaluations.services.model_endpoint_create": _listed(lambda poc, p: _evals()[1].model_endpoint_create(
+        poc=poc, user=p["lead"], data={"name": "E2", "model_version": _eval_row(_evals()[0].ModelVersion, poc).pk,
+                                       "kind": "openai_chat", "url": f"http://{CLOSED_PORT}/v1", "model": "m"},
+    )),
+    "apps.evaluations.services.model_endpoint_update": _listed(lambda poc, p: _evals()[1].model_endpoint_update(
+        endpoint=_eval_row(_evals()[0].ModelEndpoint, poc), user=p["lead"], changes={"timeout_s": 5}, version=1,
+    )),
+    "apps.evaluations.services.model_endpoint_delete": lambda poc, p: _evals()[1].model_endpoint_delete(
+        endpoint=_eval_row(_evals()[0].ModelEndpoint, poc), user=p["lead"],
+    ),
+    "apps.evaluations.services.harness_run_create": _listed(lambda poc, p: _evals()[1].harness_run_create(
+        poc=poc, user=p["lead"], dataset=_eval_row(_evals()[0].Dataset, poc),
+        endpoint=_eval_row(_evals()[0].ModelEndpoint, poc),
+    )),
+    "apps.evaluations.services.harness_run_cancel": lambda poc, p: _evals()[1].harness_run_cancel(
+        run=_evals()[0].EvalRun.objects.select_related("poc").get(poc=poc, source="harness"), user=p["lead"],
+    ),
+    "apps.evaluations.services.harness_run_execute": _listed(lambda poc, p: _evals()[1].harness_run_execute(
+        run_id=_evals()[0].EvalRun.objects.get(poc=poc, source="harness").pk,
+    )),
+    "apps.decisions.services.decision_request": lambda poc, p: _decisions().decision_request(poc=poc, user=p["lead"]),
+    "apps.decisions.services.decision_sign": _sign,
     "apps.pocs.services.poc_update": lambda poc, p: services.poc_update(
         poc=poc, user=p["lead"], changes={"name": "Renamed"}, version=poc.version
     ),
@@ -330,8 +422,9 @@ def test_the_same_write_goes_through_before_the_decision(service, team, private_
         services.membership_add(poc=poc, user=people["lead"], member=people["viewer"], role="viewer")
     if service in PREPARE:
         PREPARE[service](poc, people)
-    if service.endswith("poc_transition"):
-        PoC.objects.filter(pk=poc.pk).update(stage=Stage.EVALUATING)
+    if service.endswith(("poc_transition", "decision_request")):
+        # awaiting decision needs a named decision-maker (the team has one) and a due date
+        PoC.objects.filter(pk=poc.pk).update(stage=Stage.EVALUATING, decision_due_date="2030-01-31")
     poc = PoC.objects.get(pk=poc.pk)
     events = AuditEvent.objects.count()
     CALLS[service](poc, people)

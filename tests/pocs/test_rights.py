@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db
 
 BASE = "/api/v1"
 VIEW, EDIT, MANAGE, JUSTIFY, OWN, OPS = "view", "edit", "manage", "justify", "own_items", "edit_ops_items"
+SIGN = "sign"  # the go/no-go: the named decision-maker only, admins included in the refusal
 
 # The documented rules, written out by hand: a change to access.RIGHTS must change this too.
 EXPECTED = {
@@ -25,13 +26,13 @@ EXPECTED = {
     "portfolio_viewer": {VIEW},
     "lead": {VIEW, EDIT, MANAGE, JUSTIFY, OWN, OPS},
     "production_owner": {VIEW, OWN, OPS},
-    "decision_maker": {VIEW, OWN},
+    "decision_maker": {VIEW, OWN, SIGN},
     "creator": {VIEW},
     "contributor": {VIEW, EDIT, OWN, OPS},
     "viewer": {VIEW, OWN},
 }
 ROLES = list(EXPECTED)
-ACTIONS = [VIEW, EDIT, MANAGE, JUSTIFY, OWN, OPS]
+ACTIONS = [VIEW, EDIT, MANAGE, JUSTIFY, OWN, OPS, SIGN]
 
 
 def holding(role: str) -> tuple[PoC, User]:

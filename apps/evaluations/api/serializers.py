@@ -3,15 +3,24 @@
 from rest_framework import serializers
 
 from apps.core.api import patch_serializer
-from apps.evaluations.models import LATENCY_PERCENTILES, QUALITY_METRICS, VERDICTS, Dataset, ModelVersion, Targets
+from apps.evaluations.models import (
+    LATENCY_PERCENTILES,
+    QUALITY_METRICS,
+    VERDICTS,
+    Dataset,
+    DatasetItem,
+    ModelEndpoint,
+    ModelVersion,
+    Targets,
+)
 from apps.evaluations.services import DATASET_FIELDS
 
 
 class DatasetSerializer(serializers.ModelSerializer):
     class Meta:
         model = Dataset
-        fields = ["id", "name", "kind", "description", "provenance", "is_standard", "version", "created_at",
-                  "updated_at"]
+        fields = ["id", "name", "kind", "description", "provenance", "is_standard", "items_count", "items_file_name",
+                  "items_sha256", "version", "created_at", "updated_at"]
         read_only_fields = fields
 
 
@@ -78,6 +87,84 @@ class EvalRunUploadSerializer(serializers.Serializer):
     seed = serializers.IntegerField(required=False, min_value=0, max_value=2**31 - 1)
 
 
+class DatasetItemSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="item_id", read_only=True, help_text="The item's id from the uploaded file")
+
+    class Meta:
+        model = DatasetItem
+        fields = ["id", "input", "label", "segment"]
+        read_only_fields = fields
+
+
+class ItemsUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True, help_text="CSV or JSONL: id, input, label, optional segment")
+
+
+class ItemsCountSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+
+
+class ModelEndpointSerializer(serializers.ModelSerializer):
+    """An endpoint as read: ``headers`` are never returned, only their names and when they last changed."""
+
+    headers_set = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ModelEndpoint
+        fields = ["id", "name", "model_version", "kind", "url", "model", "request_template", "response_path",
+                  "header_names", "headers_set", "headers_changed_at", "timeout_s", "max_concurrency",
+                  "max_rate_per_s", "match", "version", "created_at", "updated_at"]
+        read_only_fields = fields
+
+    def get_headers_set(self, row) -> bool:
+        return bool(row.headers_encrypted)
+
+
+ENDPOINT_WRITE_FIELDS = ["name", "model_version", "kind", "url", "model", "request_template", "response_path",
+                         "headers", "timeout_s", "max_concurrency", "max_rate_per_s", "match"]
+
+
+class ModelEndpointCreateSerializer(serializers.ModelSerializer):
+    model_version = serializers.IntegerField()
+    url = serializers.CharField(max_length=2000)
+    request_template = serializers.JSONField(required=False, allow_null=True)
+    headers = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=4096), required=False,
+        write_only=True, help_text="Sent with every call (credentials); write-only, encrypted at rest",
+    )
+
+    class Meta:
+        model = ModelEndpoint
+        fields = ENDPOINT_WRITE_FIELDS
+        validators = []
+
+
+class ModelEndpointPatchSerializer(ModelEndpointCreateSerializer):
+    """Send only the fields to change (``headers`` replaces them all), optionally with the ``version`` last read."""
+
+    version = serializers.IntegerField(min_value=1, required=False)
+
+    class Meta(ModelEndpointCreateSerializer.Meta):
+        fields = ["version", *ENDPOINT_WRITE_FIELDS]
+        extra_kwargs = {f: {"required": False} for f in ENDPOINT_WRITE_FIELDS}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+
+
+class HarnessRunSerializer(serializers.Serializer):
+    dataset = serializers.IntegerField()
+    endpoint = serializers.IntegerField()
+    concurrency = serializers.IntegerField(required=False, allow_null=True, min_value=1,
+                                           help_text="Requests in flight at most (the lower of this and the "
+                                           "endpoint's max_concurrency)")
+    limit = serializers.IntegerField(required=False, allow_null=True, min_value=1, help_text="The first N items only")
+    resamples = serializers.IntegerField(required=False, min_value=100, max_value=100_000)
+    seed = serializers.IntegerField(required=False, min_value=0, max_value=2**31 - 1)
+
+
 class RecomputeSerializer(serializers.Serializer):
     resamples = serializers.IntegerField(required=False, min_value=100, max_value=100_000)
     seed = serializers.IntegerField(required=False, min_value=0, max_value=2**31 - 1)
@@ -95,10 +182,18 @@ class VerdictsSerializer(serializers.Serializer):
 
 
 class EvalRunSerializer(serializers.Serializer):
-    """A run: its status (``queued`` | ``running`` | ``done`` | ``failed``) and its last results."""
+    """A run: its status (``queued`` | ``running`` | ``done`` | ``failed`` | ``cancelled``) and its last results."""
 
     id = serializers.IntegerField()
-    status = serializers.ChoiceField(choices=["queued", "running", "done", "failed"])
+    status = serializers.ChoiceField(choices=["queued", "running", "done", "failed", "cancelled"])
+    source = serializers.ChoiceField(choices=["upload", "harness"])
+    endpoint = serializers.IntegerField(allow_null=True, help_text="The model endpoint a live run called")
+    concurrency = serializers.IntegerField(allow_null=True)
+    limit = serializers.IntegerField(allow_null=True)
+    cancel_requested = serializers.BooleanField()
+    errors = serializers.DictField(allow_null=True, help_text="A live run's failed calls: total, rate, by_kind, "
+                                   "by_status")
+    max_in_flight = serializers.IntegerField(allow_null=True)
     error = serializers.CharField()
     progress = serializers.IntegerField()
     progress_message = serializers.CharField()

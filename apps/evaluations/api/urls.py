@@ -13,4 +13,9 @@ urlpatterns = [
     path("leaderboard/", views.Leaderboard.as_view(), name="poc-leaderboard"),
     path("quality-gap/", views.QualityGap.as_view(), name="poc-quality-gap"),
     path("eval-runs/<int:run_id>/recompute/", views.EvalRunRecompute.as_view(), name="poc-eval-run-recompute"),
+    path("datasets/<int:dataset_id>/items/", views.DatasetItems.as_view(), name="poc-dataset-items"),
+    path("model-endpoints/", views.ModelEndpointList.as_view(), name="poc-model-endpoints"),
+    path("model-endpoints/<int:endpoint_id>/", views.ModelEndpointDetail.as_view(), name="poc-model-endpoint"),
+    path("harness-runs/", views.HarnessRunList.as_view(), name="poc-harness-runs"),
+    path("eval-runs/<int:run_id>/cancel/", views.EvalRunCancel.as_view(), name="poc-eval-run-cancel"),
 ]

@@ -5,6 +5,7 @@ Order of checks everywhere: the PoC must be visible (else 404), the row must bel
 """
 
 from drf_spectacular.utils import extend_schema
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,7 +15,7 @@ from apps.core.errors import ValidationFailed
 from apps.core.uploads import install_size_limit
 from apps.evaluations import selectors, services
 from apps.evaluations.api import serializers as s
-from apps.evaluations.models import Dataset, EvalRun, ModelVersion, Targets
+from apps.evaluations.models import Dataset, DatasetItem, EvalRun, ModelEndpoint, ModelVersion, Targets
 from apps.pocs import access
 from apps.pocs.api.scoped import PoCScopedMixin
 
@@ -202,3 +203,94 @@ class QualityGap(PoCScoped):
     @extend_schema(responses=s.QualityGapSerializer)
     def get(self, request, poc_pk):
         return Response(selectors.quality_gap(self.get_poc(), metric=request.query_params.get("metric")))
+
+
+class DatasetItems(PoCScoped):
+    """The dataset's items, paginated (``?page=``); POST a CSV or JSONL file (multipart ``file``: id, input,
+    label, optional segment) to replace them all."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    def initial(self, request, *args, **kwargs):
+        if request.method == "POST":
+            install_size_limit(request._request, services.upload_limit())
+        super().initial(request, *args, **kwargs)
+
+    @extend_schema(responses=s.DatasetItemSerializer(many=True))
+    def get(self, request, poc_pk, dataset_id):
+        dataset = self.get_row(Dataset, dataset_id)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(DatasetItem.objects.filter(dataset=dataset).order_by("id"), request, self)
+        return paginator.get_paginated_response(s.DatasetItemSerializer(page, many=True).data)
+
+    @extend_schema(request=s.ItemsUploadSerializer, responses={200: s.ItemsCountSerializer, **WRITE_RESPONSES})
+    def post(self, request, poc_pk, dataset_id):
+        poc = self.get_poc(access.EDIT)
+        dataset = self.get_row(Dataset, dataset_id, poc=poc)
+        data = request.data
+        if getattr(request._request, "upload_too_large", False):
+            raise ValidationFailed(services.too_big_message(), errors={"file": [services.too_big_message()]})
+        body, _ = self.read_body(s.ItemsUploadSerializer, data)
+        return Response({"count": services.dataset_items_replace(dataset=dataset, user=request.user,
+                                                                 upload=body["file"])})
+
+
+class ModelEndpointList(PoCScoped):
+    """The PoC's model endpoints; POST registers one (its URL's host must be in MODEL_ENDPOINT_ALLOWED_HOSTS)."""
+
+    @extend_schema(responses=s.ModelEndpointSerializer(many=True))
+    def get(self, request, poc_pk):
+        rows = ModelEndpoint.objects.filter(poc=self.get_poc()).order_by("name", "id")
+        return Response(s.ModelEndpointSerializer(rows, many=True).data)
+
+    @extend_schema(request=s.ModelEndpointCreateSerializer,
+                   responses={201: s.ModelEndpointSerializer, **WRITE_RESPONSES})
+    def post(self, request, poc_pk):
+        poc = self.get_poc(access.EDIT)
+        data, _ = self.read_body(s.ModelEndpointCreateSerializer, request.data)
+        row = services.model_endpoint_create(poc=poc, user=request.user, data=data)
+        return Response(s.ModelEndpointSerializer(row).data, status=201)
+
+
+class ModelEndpointDetail(PoCScoped):
+    @extend_schema(responses=s.ModelEndpointSerializer)
+    def get(self, request, poc_pk, endpoint_id):
+        return Response(s.ModelEndpointSerializer(self.get_row(ModelEndpoint, endpoint_id)).data)
+
+    @extend_schema(request=s.ModelEndpointPatchSerializer,
+                   responses={200: s.ModelEndpointSerializer, **WRITE_RESPONSES})
+    def patch(self, request, poc_pk, endpoint_id):
+        poc = self.get_poc(access.EDIT)
+        row = self.get_row(ModelEndpoint, endpoint_id, poc=poc)
+        changes, version = self.read_body(s.ModelEndpointPatchSerializer, request.data)
+        version = row.version if version is None else version  # optional here: last write wins
+        row = services.model_endpoint_update(endpoint=row, user=request.user, changes=changes, version=version)
+        return Response(s.ModelEndpointSerializer(row).data)
+
+    @extend_schema(responses={204: None, **WRITE_RESPONSES})
+    def delete(self, request, poc_pk, endpoint_id):
+        poc = self.get_poc(access.EDIT)
+        services.model_endpoint_delete(endpoint=self.get_row(ModelEndpoint, endpoint_id, poc=poc), user=request.user)
+        return Response(status=204)
+
+
+class HarnessRunList(PoCScoped):
+    """Start a live run: call ``endpoint`` over ``dataset``'s items (202; read it at ``eval-runs/{id}/``)."""
+
+    @extend_schema(request=s.HarnessRunSerializer, responses={202: s.EvalRunSerializer, **WRITE_RESPONSES})
+    def post(self, request, poc_pk):
+        poc = self.get_poc(access.EDIT)
+        body, _ = self.read_body(s.HarnessRunSerializer, request.data)
+        run = services.harness_run_create(poc=poc, user=request.user, **body)
+        run.refresh_from_db()
+        return Response(selectors.run_detail(run), status=202)
+
+
+class EvalRunCancel(PoCScoped):
+    """Cancel a live run: no new call starts within a second; the answered items are computed and kept."""
+
+    @extend_schema(request=None, responses={200: s.EvalRunSerializer, **WRITE_RESPONSES})
+    def post(self, request, poc_pk, run_id):
+        poc = self.get_poc(access.EDIT)
+        run = services.harness_run_cancel(run=self.get_row(EvalRun, run_id, poc=poc), user=request.user)
+        return Response(selectors.run_detail(run))

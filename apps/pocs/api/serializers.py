@@ -134,3 +134,11 @@ class ActivitySerializer(serializers.Serializer):
         return reverse(
             "api:poc-activity-event", args=[activity.poc_id, activity.id], request=self.context.get("request")
         )
+
+
+class ActivityPageSerializer(serializers.Serializer):
+    """A page of activity: cursor links to the older (``next``) and newer (``previous``) pages; no count."""
+
+    next = serializers.URLField(allow_null=True, help_text="The older changes, or null on the oldest page")
+    previous = serializers.URLField(allow_null=True, help_text="The newer changes, or null on the newest page")
+    results = ActivitySerializer(many=True)

@@ -1,15 +1,18 @@
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from apps.audit.selectors import describe, event_for_poc, events_for_poc
+from apps.audit.selectors import describe, event_for_poc, event_page, events_for_poc
 from apps.core.api import ConflictSerializer
 from apps.pocs import access, selectors, services
 from apps.pocs.api.scoped import PoCScopedMixin
 from apps.pocs.api.serializers import (
+    ActivityPageSerializer,
     ActivitySerializer,
     MembershipRoleSerializer,
     MembershipSerializer,
@@ -130,15 +133,30 @@ class ActivityViewSet(PoCScopedMixin, viewsets.GenericViewSet):
     """
 
     serializer_class = ActivitySerializer
+    pagination_class = None  # keyset pages from the selector: cursors, no count
 
     def get_queryset(self):
         return events_for_poc(self.get_poc().pk)
 
-    @extend_schema(responses=ActivitySerializer(many=True))
+    @extend_schema(
+        responses=ActivityPageSerializer,
+        parameters=[
+            OpenApiParameter("before", OpenApiTypes.INT, description="Changes older than this event id (`next`)"),
+            OpenApiParameter("after", OpenApiTypes.INT, description="Changes newer than this event id (`previous`)"),
+        ],
+        description="Newest first, 50 a page. Follow `next` for older changes and `previous` for newer ones; "
+        "the pages are cursors on the event id, so there is no `count`.",
+    )
     def list(self, request, poc_pk=None):
-        page = self.paginate_queryset(self.get_queryset())
+        page = event_page(self.get_poc().pk, before=request.query_params.get("before"),
+                          after=request.query_params.get("after"))
+        url = remove_query_param(remove_query_param(request.build_absolute_uri(), "before"), "after")
         context = self.get_serializer_context()
-        return self.get_paginated_response(ActivitySerializer(describe(page), many=True, context=context).data)
+        return Response({
+            "next": replace_query_param(url, "before", page.older) if page.older else None,
+            "previous": replace_query_param(url, "after", page.newer) if page.newer else None,
+            "results": ActivitySerializer(describe(page.events), many=True, context=context).data,
+        })
 
     @extend_schema(responses=ActivitySerializer, description="One change with its whole old and new values.")
     def retrieve(self, request, poc_pk=None, event_id=None):

@@ -16,10 +16,10 @@ def _anchor(text: str) -> Anchor:
 
 class Command(BaseCommand):
     help = (
-        "Recompute the audit trail's hash chain and name the first broken event, if any; check that every "
-        "checkpointed event (audit_checkpoint) is still there with its hash, so deleting the last events is "
-        "noticed; then check that every table declared audited carries its trigger, with the declared "
-        "arguments, and no other does."
+        "Recompute the audit trail's hash chains (one per PoC) and name the first broken event, if any; check "
+        "that every checkpointed event and chain head (audit_checkpoint) is still there with its hash, so "
+        "deleting a chain's last events is noticed; then check that every table declared audited carries its "
+        "trigger, with the declared arguments, and no other does."
     )
 
     def add_arguments(self, parser):
@@ -45,7 +45,9 @@ class Command(BaseCommand):
         failures += [f"Audit triggers: {problem}." for problem in database_problems(connection)]
         if failures:
             raise CommandError("\n".join(failures))
-        self.stdout.write(self.style.SUCCESS(f"Audit chain intact: {report.checked} events verified."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Audit chain intact: {report.checked} events verified ({report.chains} chains).")
+        )
         if report.newest_anchor is None:
             self.stdout.write(
                 self.style.WARNING(
