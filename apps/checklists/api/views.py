@@ -8,7 +8,6 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from apps.checklists import permissions, selectors, services, uploads
 from apps.checklists.api import serializers as s
@@ -16,11 +15,7 @@ from apps.checklists.models import Acknowledgement, BusinessCase, ChecklistItem,
 from apps.checklists.views.evidence import evidence_response
 from apps.core.api import WRITE_RESPONSES
 from apps.core.errors import ValidationFailed
-from apps.pocs.api.scoped import PoCScopedMixin
-
-
-class PoCScoped(PoCScopedMixin, APIView):
-    """An endpoint under a PoC (see ``apps.pocs.api.scoped``)."""
+from apps.pocs.api.scoped import PoCScoped
 
 
 class ChecklistList(PoCScoped):

@@ -6,18 +6,13 @@ Order of checks everywhere: the PoC must be visible (else 404), the row must bel
 
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from apps.core.api import WRITE_RESPONSES
 from apps.costs import selectors, services
 from apps.costs.api import serializers as s
 from apps.costs.models import CostLine
 from apps.pocs import access
-from apps.pocs.api.scoped import PoCScopedMixin
-
-
-class PoCScoped(PoCScopedMixin, APIView):
-    """An endpoint under a PoC (see ``apps.pocs.api.scoped``)."""
+from apps.pocs.api.scoped import PoCScoped
 
 
 def _body(poc) -> dict:

@@ -8,17 +8,12 @@ then is the body read.
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from apps.decisions import selectors, services
 from apps.decisions.api import serializers as s
 from apps.decisions.verify import chain_problems, verify_decision
 from apps.pocs import access
-from apps.pocs.api.scoped import PoCScopedMixin
-
-
-class PoCScoped(PoCScopedMixin, APIView):
-    """An endpoint under a PoC (see ``apps.pocs.api.scoped``)."""
+from apps.pocs.api.scoped import PoCScoped
 
 
 class Criteria(PoCScoped):

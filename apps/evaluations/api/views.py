@@ -8,7 +8,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from apps.core.api import WRITE_RESPONSES
 from apps.core.errors import ValidationFailed
@@ -17,11 +16,7 @@ from apps.evaluations import selectors, services
 from apps.evaluations.api import serializers as s
 from apps.evaluations.models import Dataset, DatasetItem, EvalRun, ModelEndpoint, ModelVersion, Targets
 from apps.pocs import access
-from apps.pocs.api.scoped import PoCScopedMixin
-
-
-class PoCScoped(PoCScopedMixin, APIView):
-    """An endpoint under a PoC (see ``apps.pocs.api.scoped``)."""
+from apps.pocs.api.scoped import PoCScoped
 
 
 class DatasetList(PoCScoped):

@@ -10,7 +10,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from apps.core.api import WRITE_RESPONSES
 from apps.integrations import selectors, services
@@ -18,16 +17,12 @@ from apps.integrations.api import serializers as s
 from apps.integrations.models import Integration, ProductionConcern
 from apps.integrations.views import SVG_HEADERS
 from apps.pocs import access
-from apps.pocs.api.scoped import PoCScopedMixin
+from apps.pocs.api.scoped import PoCScoped
 
 VERSION_PARAM = OpenApiParameter(
     "version", int, OpenApiParameter.QUERY, required=False,
     description="The version you last read; when sent and stale, nothing is removed (409)",
 )
-
-
-class PoCScoped(PoCScopedMixin, APIView):
-    """An endpoint under a PoC (see ``apps.pocs.api.scoped``)."""
 
 
 def _version(request):

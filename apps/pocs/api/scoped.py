@@ -7,6 +7,7 @@ Order of checks everywhere: the PoC must be visible (else 404), the row must bel
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from rest_framework.views import APIView
 
 from apps.pocs import access, selectors
 
@@ -37,3 +38,7 @@ class PoCScopedMixin:
         body.is_valid(raise_exception=True)
         changes = dict(body.validated_data)
         return changes, changes.pop("version", None)
+
+
+class PoCScoped(PoCScopedMixin, APIView):
+    """The base view of every app's endpoints under a PoC."""
