@@ -1,6 +1,7 @@
 # PoC Portal: local development, checks and tests.
 #
 #   make run     set up .venv, migrate, seed the demo, serve http://127.0.0.1:$(PORT)/
+#   make stop    stop the embedded PostgreSQL that make run started (without DATABASE_URL)
 #   make test    lint, migration check, deploy check, static build, then the test suite
 #   make lint    ruff
 #   make bench   benchmarks in a scratch database: ratios against same-run baselines
@@ -29,10 +30,11 @@ PYTHON ?=
 PREPARE_DATA_DIR := if [ -z "$${DATABASE_URL:-}" ]; then "$(PY)" -m pocportal.embedded_db start >/dev/null; \
 	elif [ -z "$${SECRET_KEY:-}" ]; then "$(PY)" -m pocportal.embedded_db secret-key; fi
 
-.PHONY: help install run test lint bench constraints clean
+.PHONY: help install run stop test lint bench constraints clean
 
 help:
 	@echo "make run     start the portal on http://127.0.0.1:$(PORT)/ (PORT=... to change)"
+	@echo "make stop    stop the embedded PostgreSQL that make run started (its data stays under DATA_DIR)"
 	@echo "make test    ruff, migration check, deploy check, pytest"
 	@echo "make lint    ruff check"
 	@echo "make bench   benchmarks (scratch database, ratios against same-run baselines; var/bench/results.json)"
@@ -71,6 +73,17 @@ run: export DEBUG ?= true
 run: install
 	@PORT="$(PORT)" scripts/run.sh
 
+# The embedded PostgreSQL outlives the server (a second make run reuses it): this stops it. Nothing to do
+# with DATABASE_URL set, since that server is not ours to stop. Its data stays under DATA_DIR (default ./var).
+stop:
+	@if [ -n "$${DATABASE_URL:-}" ]; then \
+		echo "DATABASE_URL is set: that PostgreSQL is not the embedded one; nothing to stop."; \
+	elif [ -x "$(PY)" ]; then \
+		"$(PY)" -m pocportal.embedded_db stop; \
+	else \
+		echo "No $(VENV): nothing was started."; \
+	fi
+
 lint: install
 	"$(VENV)/bin/ruff" check .
 
@@ -107,8 +120,12 @@ test: install
 # numbers) takes COSTS_BENCH_ARGS, e.g. COSTS_BENCH_ARGS="--rounds 5".
 # The scale run (bench/scale.py: My PoCs at 10, 1,000 and 10,000 PoCs, activity pages over 100,000 events, each
 # against a plain template page of the same size, worker RSS) takes SCALE_ARGS, e.g. SCALE_ARGS=--quick.
+# The PDF report (bench/report.py: 10 runs, 50 cost lines, 30 integrations, 500 events; the export against
+# WeasyPrint on the same pre-built HTML, target <= 1.5x) takes REPORT_BENCH_ARGS, e.g. "--rounds 3".
 # The live-run harness (bench/harness.py: 10,000 calls at concurrency 16 against a loopback endpoint, against a
 # bare asyncio HTTP loop) takes HARNESS_BENCH_ARGS, e.g. HARNESS_BENCH_ARGS="--items 2000".
+# The portfolio (bench/portfolio.py: /portfolio/ with 1,000 PoCs against a bare template view of the same size,
+# target <= 3x) takes PORTFOLIO_BENCH_ARGS, e.g. PORTFOLIO_BENCH_ARGS="--rounds 3".
 # Audited against unaudited writes at 1, 4 and 8 clients (bench/audit_load.py: raw UPDATE, ORM save, poc_update,
 # checklist_item_update; writes/s, WAL and table bytes per event) takes AUDIT_LOAD_ARGS, e.g. "--seconds 5 --rounds 3".
 AUDIT_LOAD_ARGS ?=
@@ -124,6 +141,8 @@ bench: install
 	"$(PY)" -m bench.evaluations $(EVAL_BENCH_ARGS)
 	"$(PY)" -m bench.costs $(COSTS_BENCH_ARGS)
 	"$(PY)" -m bench.harness $(HARNESS_BENCH_ARGS)
+	"$(PY)" -m bench.report $(REPORT_BENCH_ARGS)
+	"$(PY)" -m bench.portfolio $(PORTFOLIO_BENCH_ARGS)
 
 constraints: install
 	"$(PY)" scripts/freeze_constraints.py

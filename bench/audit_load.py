@@ -7,8 +7,8 @@ names (or the embedded PostgreSQL), migrates and fills it, measures, and drops i
 process of its own with its own connection (loopback), writing for ``--seconds`` seconds to PoCs
 no other client writes to, as people working on different PoCs do. Four kinds of write:
 
-- ``raw``: ``UPDATE pocs_poc SET sponsor = … WHERE id = …`` in autocommit;
-- ``orm``: ``PoC.save(update_fields=["sponsor"])``;
+- ``raw``: ``UPDATE pocs_poc SET sponsor_name = … WHERE id = …`` in autocommit;
+- ``orm``: ``PoC.save(update_fields=["sponsor_name"])``;
 - ``poc_update``: ``services.poc_update`` (access check, row lock, version, audit context);
 - ``item_update``: ``services.checklist_item_update`` on a kickoff item's notes.
 
@@ -53,7 +53,7 @@ def fill(pocs: int):
             user=lead,
             name=f"Load PoC {i:03d}",
             description="Classify inbound claims and route them to the right desk. " * 3,
-            sponsor="Chief Operating Officer",
+            sponsor_name="Chief Operating Officer",
             lead=lead,
             production_owner=owner,
             decision_maker=owner,
@@ -83,12 +83,13 @@ def worker(kind: str, poc_ids: list[int], lead_id: int, seconds: float, start_at
         i = n % len(pocs)
         value = f"{kind} {tag}/{n}"
         if kind == "raw":
-            cursor.execute("UPDATE pocs_poc SET sponsor = %s WHERE id = %s", [value, pocs[i].pk])
+            cursor.execute("UPDATE pocs_poc SET sponsor_name = %s WHERE id = %s", [value, pocs[i].pk])
         elif kind == "orm":
-            pocs[i].sponsor = value
-            pocs[i].save(update_fields=["sponsor"])
+            pocs[i].sponsor_name = value
+            pocs[i].save(update_fields=["sponsor_name"])
         elif kind == "poc_update":
-            pocs[i] = services.poc_update(poc=pocs[i], user=lead, changes={"sponsor": value}, version=pocs[i].version)
+            pocs[i] = services.poc_update(poc=pocs[i], user=lead, changes={"sponsor_name": value},
+                                          version=pocs[i].version)
         else:
             items[i] = checklist_item_update(item=items[i], user=lead, changes={"notes": value},
                                              version=items[i].version)
@@ -164,7 +165,7 @@ def statements_per_write(poc_id: int, lead_id: int) -> dict:
     poc = PoC.objects.get(pk=poc_id)
     item = ChecklistItem.objects.filter(poc_id=poc_id).order_by("pk").first()
     with CaptureQueriesContext(connection) as poc_queries:
-        services.poc_update(poc=poc, user=lead, changes={"sponsor": "Counted"}, version=poc.version)
+        services.poc_update(poc=poc, user=lead, changes={"sponsor_name": "Counted"}, version=poc.version)
     with CaptureQueriesContext(connection) as item_queries:
         checklist_item_update(item=item, user=lead, changes={"notes": "Counted"}, version=item.version)
     return {
@@ -180,6 +181,8 @@ def report(rows: list[dict], clients: list[int]) -> list[str]:
         for n in clients:
             un = [r for r in rows if r["kind"] == kind and r["clients"] == n and not r["audited"]]
             au = [r for r in rows if r["kind"] == kind and r["clients"] == n and r["audited"]]
+            if not un or not au:  # a kind not run (--kinds)
+                continue
             un_tps = statistics.median(r["writes_per_s"] for r in un)
             au_tps = statistics.median(r["writes_per_s"] for r in au)
             un_wal = statistics.median(r["wal_bytes_per_write"] for r in un)

@@ -6,7 +6,7 @@ The run creates its own scratch database (``pocportal_load``) on the server ``DA
 (or the embedded PostgreSQL), migrates and fills it (one PoC and one API token per client), starts
 gunicorn on a free loopback port against it, and runs ``--clients`` threads for ``--seconds``
 seconds. Each client loops over a mix of calls on its own PoC: ``/healthz`` (the baseline), reads
-(the PoC, the list, its activity) and writes (a PATCH of the sponsor with a unique value and the
+(the PoC, the list, its activity) and writes (a PATCH of the sponsor name with a unique value and the
 version it last read). Every ``--kill-every`` seconds every backend connected to the scratch
 database is terminated (``pg_terminate_backend``). Every request has a timeout and every loop ends
 at the deadline.
@@ -127,7 +127,7 @@ def client_loop(base: str, key: str, poc_id: int, number: int, deadline: float, 
             writes += 1
             marker = f"load-c{number}-w{writes}"
             response = call(
-                "write", "PATCH", f"/api/v1/pocs/{poc_id}/", json={"sponsor": marker, "version": version}
+                "write", "PATCH", f"/api/v1/pocs/{poc_id}/", json={"sponsor_name": marker, "version": version}
             )
             if response is None:
                 tally.unanswered.append(marker)
@@ -295,8 +295,8 @@ def main(argv: list[str] | None = None) -> int:
         for one in tallies:
             tally.merge(one)
         recorded = set(
-            AuditEvent.objects.filter(table_name="pocs_poc", new_data__sponsor__startswith="load-").values_list(
-                "new_data__sponsor", flat=True
+            AuditEvent.objects.filter(table_name="pocs_poc", new_data__sponsor_name__startswith="load-").values_list(
+                "new_data__sponsor_name", flat=True
             )
         )
         audit = {

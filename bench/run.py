@@ -10,7 +10,7 @@ spread (half the min–max range, relative to the median) beside it.
 
 Measured:
 
-1. audited writes: single-row ``UPDATE pocs_poc SET sponsor`` in autocommit against the same on
+1. audited writes: single-row ``UPDATE pocs_poc SET sponsor_name`` in autocommit against the same on
    an un-audited copy of the table; ``services.poc_update`` against an ORM ``save``;
 2. ``verify_chain`` over the whole trail against reading the same rows with the same query;
 3. pages (overview, kickoff, activity, API list) through ``django.test.Client`` against
@@ -157,7 +157,7 @@ def make_pocs(people, count: int):
             user=people["lead"],
             name=f"Bench PoC {i:03d}",
             description="Classify inbound claims and route them to the right desk. " * 3,
-            sponsor="Chief Operating Officer",
+            sponsor_name="Chief Operating Officer",
             lead=people["lead"],
             production_owner=people["production_owner"],
             decision_maker=people["decision_maker"],
@@ -191,7 +191,7 @@ def add_events(poc_ids: list[int], count: int, *, user=None) -> None:
             BEGIN
                 FOR i IN 1..current_setting('bench.count')::int LOOP
                     UPDATE pocs_poc
-                       SET sponsor = 'Sponsor ' || i,
+                       SET sponsor_name = 'Sponsor ' || i,
                            description = CASE WHEN i % 3 = 0 THEN 'Scope, revision ' || i ELSE description END
                      WHERE id = ids[1 + (i % array_length(ids, 1))];
                 END LOOP;
@@ -227,7 +227,7 @@ def bench_writes(sizes: Sizes, rounds: int, pocs, people) -> list[Row]:
         cursor.execute("ANALYZE bench_poc_copy; ANALYZE pocs_poc; ANALYZE audit_auditevent")
 
     def raw(table: str):
-        sql = f"UPDATE {table} SET sponsor = %s WHERE id = %s"  # noqa: S608 (two fixed table names)
+        sql = f"UPDATE {table} SET sponsor_name = %s WHERE id = %s"  # noqa: S608 (two fixed table names)
 
         def run(r: int) -> float:
             n = sizes.raw_updates
@@ -254,7 +254,7 @@ def bench_writes(sizes: Sizes, rounds: int, pocs, people) -> list[Row]:
             pk = ids[i % len(ids)]
             poc = current[pk]
             current[pk] = services.poc_update(
-                poc=poc, user=lead, changes={"sponsor": f"Service r{r} #{i}"}, version=poc.version
+                poc=poc, user=lead, changes={"sponsor_name": f"Service r{r} #{i}"}, version=poc.version
             )
         return (time.perf_counter() - start) / n
 
@@ -263,8 +263,8 @@ def bench_writes(sizes: Sizes, rounds: int, pocs, people) -> list[Row]:
         start = time.perf_counter()
         for i in range(n):
             poc = current[ids[i % len(ids)]]
-            poc.sponsor = f"ORM r{r} #{i}"
-            poc.save(update_fields=["sponsor"])
+            poc.sponsor_name = f"ORM r{r} #{i}"
+            poc.save(update_fields=["sponsor_name"])
         return (time.perf_counter() - start) / n
 
     orm_cost, service_cost = alternate(rounds, via_orm, via_service)

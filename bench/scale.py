@@ -99,9 +99,9 @@ def add_pocs(count: int, lead_id: int, start: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            INSERT INTO pocs_poc (name, description, sponsor, production_owner_budget_line, stage, stage_changed_at,
-                                  timebox_weeks, timebox_justification, decision_due_date, data_sensitivity, version,
-                                  lead_id, created_by_id, created_at, updated_at)
+            INSERT INTO pocs_poc (name, description, sponsor_name, production_owner_budget_line, stage,
+                                  stage_changed_at, timebox_weeks, timebox_justification, decision_due_date,
+                                  data_sensitivity, version, lead_id, created_by_id, created_at, updated_at)
             SELECT 'Bench PoC ' || lpad(i::text, 6, '0'), 'Classify inbound claims and route them.', '', '',
                    (%s::text[])[1 + i %% 6], now(), 6, '',
                    CASE WHEN i %% 4 = 0 THEN NULL ELSE current_date + (i %% 97) END, 'internal', 1,

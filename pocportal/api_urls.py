@@ -2,7 +2,9 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from apps.accounts.api.views import MeView, TokenDetailView, TokenListView, TokenView
+from apps.notifications.api.views import NotificationListView, NotificationReadView
 from apps.pocs.api.views import ActivityViewSet, MemberViewSet, PoCViewSet
+from apps.portfolio.api.views import PortfolioView
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -20,6 +22,9 @@ urlpatterns = [
     path("auth/tokens/", TokenListView.as_view(), name="tokens"),
     path("auth/tokens/<int:pk>/", TokenDetailView.as_view(), name="token-detail"),
     path("users/me/", MeView.as_view(), name="me"),
+    path("notifications/", NotificationListView.as_view(), name="notifications"),
+    path("notifications/<int:pk>/read/", NotificationReadView.as_view(), name="notification-read"),
+    path("portfolio/", PortfolioView.as_view(), name="portfolio"),
     path("pocs/<int:poc_pk>/members/", members, name="poc-members"),
     path("pocs/<int:poc_pk>/members/<int:pk>/", member, name="poc-member"),
     path("pocs/<int:poc_pk>/activity/", activity, name="poc-activity"),
@@ -29,5 +34,6 @@ urlpatterns = [
     path("pocs/<int:poc_pk>/", include("apps.integrations.api.urls")),
     path("pocs/<int:poc_pk>/", include("apps.costs.api.urls")),
     path("pocs/<int:poc_pk>/", include("apps.decisions.api.urls")),
+    path("pocs/<int:poc_pk>/", include("apps.reports.api.urls")),
     *router.urls,
 ]

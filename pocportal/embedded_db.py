@@ -276,8 +276,11 @@ def main(argv: list[str] | None = None) -> int:
             ensure_secret_key(data_dir)
             ensure_field_encryption_key(data_dir)
             print(database_url(start(data_dir)))
-        elif args.command == "stop" and not stop(data_dir):
-            print(f"no embedded PostgreSQL runs under {data_dir / CLUSTER_DIR}", file=sys.stderr)
+        elif args.command == "stop":
+            if stop(data_dir):
+                print(f"Stopped the embedded PostgreSQL under {data_dir / CLUSTER_DIR}; its data is kept.")
+            else:
+                print(f"No embedded PostgreSQL runs under {data_dir / CLUSTER_DIR}.")
     except (OSError, subprocess.SubprocessError) as error:
         print(f"error: {args.command} failed for {data_dir}: {error}", file=sys.stderr)
         return 1

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 import dj_email_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from whitenoise.compress import Compressor
 
@@ -88,6 +89,9 @@ INSTALLED_APPS = [
     "apps.integrations",
     "apps.costs",
     "apps.decisions",
+    "apps.portfolio",
+    "apps.reminders",
+    "apps.reports",
 ]
 
 MIDDLEWARE = [
@@ -104,6 +108,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
     "apps.audit.middleware.AuditContextMiddleware",
+    "apps.reminders.middleware.DailyRemindersMiddleware",
 ]
 
 ROOT_URLCONF = "pocportal.urls"
@@ -120,6 +125,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # One way to show a date, a moment, money and a blank on every page (apps/core/display.py).
+            "builtins": ["apps.core.templatetags.display"],
         },
     },
 ]
@@ -239,6 +246,8 @@ EVAL_MAX_ROWS = env_int("EVAL_MAX_ROWS", 2_000_000)
 # FIELD_ENCRYPTION_KEY (a Fernet key; else DATA_DIR/field_encryption_key, which `python -m pocportal.embedded_db
 # secret-key` writes); with DEBUG off, `check --deploy` refuses to pass without one (evaluations.E001).
 MODEL_ENDPOINT_ALLOWED_HOSTS = env_list("MODEL_ENDPOINT_ALLOWED_HOSTS", "")
+# A PEM file of certificate authorities trusted for https endpoints besides the system's (a company's own CA).
+MODEL_ENDPOINT_CA_FILE = env_str("MODEL_ENDPOINT_CA_FILE", "")
 FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY") or read_field_encryption_key(DATA_DIR)
 HARNESS_MAX_ITEMS = env_int("HARNESS_MAX_ITEMS", 100_000)
 HARNESS_MAX_CONCURRENCY = env_int("HARNESS_MAX_CONCURRENCY", 64)
@@ -299,6 +308,8 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "PoC Portal <pocportal@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The portal's public address (https://poc.example.com), put before the links in emails; unset, emails carry paths.
+SITE_URL = env_str("SITE_URL")
 # Operators' addresses (comma-separated); each audit checkpoint's head is emailed to them.
 ADMINS = [("", address) for address in env_list("ADMINS", "")]
 
@@ -367,6 +378,28 @@ CELERY_BEAT_SCHEDULE["core-sweep-jobs"] = {"task": "core.sweep_jobs", "schedule"
 # Beat anchors the audit chain's end every AUDIT_CHECKPOINT_MINUTES (apps/audit/checkpoint.py).
 AUDIT_CHECKPOINT_MINUTES = env_int("AUDIT_CHECKPOINT_MINUTES", 60)
 CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {"task": "audit.checkpoint", "schedule": AUDIT_CHECKPOINT_MINUTES * 60}
+# Reminders (apps/reminders): the day's run at REMINDERS_HOUR o'clock UTC, and failed jobs told to
+# whoever started them every REMINDERS_JOB_INTERVAL s. Without Redis there is no beat: the web process starts
+# the day's run itself (REMINDERS_IN_PROCESS); `manage.py send_reminders` runs it now. Each occasion is sent once.
+REMINDERS_HOUR = env_int("REMINDERS_HOUR", 7)
+REMINDERS_JOB_INTERVAL = env_int("REMINDERS_JOB_INTERVAL", 300)
+REMINDERS_IN_PROCESS = env_bool("REMINDERS_IN_PROCESS", not REDIS_URL)
+CELERY_BEAT_SCHEDULE["reminders-daily"] = {
+    "task": "reminders.daily",
+    "schedule": crontab(hour=REMINDERS_HOUR, minute=0),
+}
+CELERY_BEAT_SCHEDULE["reminders-failed-jobs"] = {
+    "task": "reminders.failed_jobs",
+    "schedule": float(REMINDERS_JOB_INTERVAL),
+}
+# Drift watch after a go (apps/evaluations): once a day at MONITORING_HOUR o'clock UTC the re-runs that are due start.
+MONITORING_HOUR = env_int("MONITORING_HOUR", 3)
+CELERY_BEAT_SCHEDULE["evaluations-monitoring"] = {
+    "task": "evaluations.monitoring_due",
+    "schedule": crontab(hour=MONITORING_HOUR, minute=30),
+}
+# The portfolio re-judges, once a day, the summaries whose findings follow the calendar (apps/portfolio/services.py).
+CELERY_BEAT_SCHEDULE["portfolio-refresh"] = {"task": "portfolio.refresh_summaries", "schedule": 3600.0}
 
 # --- API ---------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -385,6 +418,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
+    "VIEW_NAME_FUNCTION": "apps.core.api.view_name",  # "PoC List", not "Po C List"
     "DEFAULT_THROTTLE_RATES": {"token": env_str("TOKEN_THROTTLE_RATE", "300/minute")},
 }
 # An API token is valid for this many days after it is issued.
@@ -412,6 +446,8 @@ SPECTACULAR_SETTINGS = {
         "DatasetKindEnum": "apps.evaluations.models.Dataset.Kind",
         "ModelEndpointKindEnum": "apps.evaluations.models.ModelEndpoint.Kind",
         "ChecklistItemStatusEnum": "apps.checklists.models.Status",
+        # A background task's state (report exports, load tests): queued, running, done, failed.
+        "TaskStatusEnum": ["queued", "running", "done", "failed"],
     },
 }
 

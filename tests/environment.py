@@ -15,3 +15,5 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 os.environ.setdefault("FIELD_ENCRYPTION_KEY", "dGVzdC1vbmx5LWZpZWxkLWVuY3J5cHRpb24ta2V5LTA=")
 # A shared cache (Redis) keeps throttle counters between processes: each test run counts its own.
 os.environ.setdefault("CACHE_KEY_PREFIX", f"pocportal-test-{os.getpid()}")
+# Without Redis the web process would start the day's reminders itself; tests send them when they mean to.
+os.environ.setdefault("REMINDERS_IN_PROCESS", "false")

@@ -30,7 +30,7 @@ def test_posting_the_poc_change_form_is_refused_and_changes_nothing(client_for, 
     change = _url(PoC, "change", poc.pk)
     assert client.get(change).status_code == 200  # admins may look
     response = client.post(change, {
-        "name": "Renamed in the admin", "description": "", "sponsor": "Admin", "lead": admin_user.pk,
+        "name": "Renamed in the admin", "description": "", "sponsor_name": "Admin", "lead": admin_user.pk,
         "production_owner": "", "decision_maker": "", "production_owner_budget_line": "",
         "timebox_weeks": "6", "timebox_justification": "", "data_sensitivity": "internal", "version": poc.version,
         "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0",
@@ -38,8 +38,8 @@ def test_posting_the_poc_change_form_is_refused_and_changes_nothing(client_for, 
     })
     assert response.status_code == 403
     fresh = PoC.objects.get(pk=poc.pk)
-    assert (fresh.name, fresh.sponsor, fresh.lead_id, fresh.version) == (
-        poc.name, poc.sponsor, people["lead"].pk, poc.version
+    assert (fresh.name, fresh.sponsor_name, fresh.lead_id, fresh.version) == (
+        poc.name, poc.sponsor_name, people["lead"].pk, poc.version
     )
 
 

@@ -57,16 +57,20 @@ def test_a_write_stored_before_the_connection_drops_is_answered_as_stored(monkey
     monkeypatch.setattr(audit_middleware, "clear_session_context", clear_after_the_backend_died)
     api = APIClient()
     api.force_authenticate(people["lead"])
-    response = api.patch(f"/api/v1/pocs/{poc.pk}/", {"sponsor": "Stored", "version": poc.version}, format="json")
+    response = api.patch(f"/api/v1/pocs/{poc.pk}/", {"sponsor_name": "Stored", "version": poc.version}, format="json")
     assert terminated, "the connection was not terminated"
     assert response.status_code == 200
-    assert PoC.objects.get(pk=poc.pk).sponsor == "Stored"
-    assert AuditEvent.objects.filter(table_name="pocs_poc", row_pk=str(poc.pk), new_data__sponsor="Stored").exists()
+    assert PoC.objects.get(pk=poc.pk).sponsor_name == "Stored"
+    assert AuditEvent.objects.filter(
+        table_name="pocs_poc", row_pk=str(poc.pk), new_data__sponsor_name="Stored"
+    ).exists()
 
     monkeypatch.setattr(audit_middleware, "clear_session_context", clear)
-    following = api.patch(f"/api/v1/pocs/{poc.pk}/", {"sponsor": "Next", "version": poc.version + 1}, format="json")
+    following = api.patch(
+        f"/api/v1/pocs/{poc.pk}/", {"sponsor_name": "Next", "version": poc.version + 1}, format="json"
+    )
     assert following.status_code == 200
-    assert api.get(f"/api/v1/pocs/{poc.pk}/").json()["sponsor"] == "Next"
+    assert api.get(f"/api/v1/pocs/{poc.pk}/").json()["sponsor_name"] == "Next"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -80,9 +84,11 @@ def test_a_page_write_survives_the_connection_dropping_after_it(monkeypatch, cli
 
     monkeypatch.setattr(audit_middleware, "clear_session_context", clear_after_the_backend_died)
     client.force_login(people["lead"])
-    response = client.post(f"/pocs/{poc.pk}/field/sponsor/", {"sponsor": "From the page", "version": poc.version})
+    response = client.post(
+        f"/pocs/{poc.pk}/field/sponsor_name/", {"sponsor_name": "From the page", "version": poc.version}
+    )
     assert response.status_code in (200, 302)
-    assert PoC.objects.get(pk=poc.pk).sponsor == "From the page"
+    assert PoC.objects.get(pk=poc.pk).sponsor_name == "From the page"
     monkeypatch.setattr(audit_middleware, "clear_session_context", clear)
     assert client.get(f"/pocs/{poc.pk}/").status_code == 200
 

@@ -113,8 +113,23 @@ def test_without_database_url_importing_settings_starts_nothing_and_the_first_co
     finally:
         stopped = stop_cluster(data_dir)
     assert stopped.returncode == 0, stopped.stderr
+    assert "Stopped the embedded PostgreSQL" in stopped.stdout
     assert servers_using(data_dir) == []
     assert not (data_dir / "secret_key").exists()
+
+
+def test_make_stop_stops_only_the_embedded_postgres(data_dir):
+    """``make stop`` says what it did: nothing runs in an empty data folder; a DATABASE_URL server is not ours."""
+    environment = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    environment["DATA_DIR"] = str(data_dir)
+    idle = subprocess.run(["make", "-s", "stop"], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60)
+    assert idle.returncode == 0, idle.stderr
+    assert "No embedded PostgreSQL runs under" in idle.stdout
+    external = subprocess.run(
+        ["make", "-s", "stop"], cwd=ROOT, env={**environment, "DATABASE_URL": "postgres://elsewhere/db"},
+        capture_output=True, text=True, timeout=60,
+    )
+    assert external.returncode == 0 and "nothing to stop" in external.stdout
 
 
 def test_without_secret_key_settings_make_a_process_key_write_nothing_and_check_warns(data_dir):

@@ -47,6 +47,9 @@ EXCLUDED = {
     "api:token": "API sign-in (email + password for a token); public by design",
     "api:token-detail": "revoking one's own API token: any id not the caller's answers 404, whatever the role "
     "(tests/api/test_tokens.py)",
+    "notifications:read": "marking one's own notification read: any id not the caller's answers 404, whatever "
+    "the role (tests/notifications/test_notify.py; CSRF in tests/notifications/test_api.py)",
+    "api:notification-read": "the same over the API (tests/notifications/test_api.py, CSRF there too)",
 }
 # Static files are served by WhiteNoise outside the URLconf; a pattern under STATIC_URL would be
 # skipped for the same reason.
@@ -93,12 +96,16 @@ KWARG_VALUES: dict[str, Callable[[Objects], Any]] = {
     "model_version_id": lambda o: _first(o.poc.model_versions, "model_version_id"),
     "run_id": lambda o: _first(o.poc.eval_runs, "run_id"),
     "endpoint_id": lambda o: _first(o.poc.model_endpoints, "endpoint_id"),
+    "dataset_item_id": lambda o: _first(o.poc.datasets.order_by("pk").first().items, "dataset_item_id"),
+    "load_test_id": lambda o: _first(o.poc.load_tests, "load_test_id"),
     # Costs (apps.costs): a line made in make_objects.
     "line_id": lambda o: _first(o.poc.cost_lines, "line_id"),
     # Integrations (apps.integrations): one made in make_objects; the seven concerns are seeded on every PoC
     # (the first is seeded, so deleting it is refused with 400 even where allowed).
     "integration_id": lambda o: _first(o.poc.integrations, "integration_id"),
     "concern_id": lambda o: _first(o.poc.production_concerns, "concern_id"),
+    # Reports (apps.reports): a finished export made in make_objects.
+    "report_id": lambda o: _first(o.poc.reports, "report_id"),
 }
 PK_BY_SEGMENT: dict[str, Callable[[Objects], Any]] = {
     "pocs": lambda o: o.poc.pk,
@@ -106,6 +113,8 @@ PK_BY_SEGMENT: dict[str, Callable[[Objects], Any]] = {
     "people": lambda o: o.membership.pk,
     "jobs": lambda o: o.job.pk,
     "tokens": lambda o: spare_token(o),
+    "notifications": lambda o: lead_notification(o),
+    "reports": lambda o: _first(o.poc.reports, "pk"),
 }
 
 
@@ -114,6 +123,15 @@ def spare_token(objects: Objects) -> int:
     if "spare_token" not in objects.__dict__:
         objects.__dict__["spare_token"] = token_issue(user=objects.people["lead"], created_from="url walk")[0].pk
     return objects.__dict__["spare_token"]
+
+
+def lead_notification(objects: Objects) -> int:
+    """A notification of the lead's (the API contract test signs in as the lead)."""
+    from apps.notifications.services import notify
+
+    if "notification" not in objects.__dict__:
+        objects.__dict__["notification"] = notify(objects.people["lead"], "x", "For the walk").pk
+    return objects.__dict__["notification"]
 
 
 def api_key(user) -> str:
@@ -227,7 +245,15 @@ def make_objects(poc, people) -> Objects:
     make_evaluation(poc, people["lead"])
     make_cost_model(poc, people["lead"])
     make_integration(poc, people)
+    make_report(poc, people["lead"])
     return objects
+
+
+def make_report(poc, user) -> None:
+    """A finished export (apps.reports) whose PDF the team may download."""
+    from apps.reports.models import Report
+
+    Report.objects.create(poc=poc, created_by=user, content=b"%PDF-1.7 walked", sha256="0" * 64, size=15)
 
 
 def make_integration(poc, people) -> None:
@@ -260,10 +286,15 @@ def make_evaluation(poc, user) -> None:
         poc=poc, user=user, dataset=dataset, model_version=model, resamples=200,
         upload=SimpleUploadedFile("walk.csv", rows.encode()),
     )
+    evaluations.dataset_items_replace(dataset=dataset, user=user, upload=SimpleUploadedFile(
+        "items.csv", b"id,input,label\n1,first,a\n2,second,b\n"))
     from apps.evaluations.models import ModelEndpoint  # no headers, so no key is needed; nothing is called
 
-    ModelEndpoint.objects.create(poc=poc, model_version=model, name="Walk endpoint", kind="openai_chat",
-                                 url="https://model.example.com/v1/chat/completions", model="walk")
+    endpoint = ModelEndpoint.objects.create(poc=poc, model_version=model, name="Walk endpoint", kind="openai_chat",
+                                            url="https://model.example.com/v1/chat/completions", model="walk")
+    from apps.evaluations.models import LoadTest  # made directly: nothing is called
+
+    LoadTest.objects.create(poc=poc, endpoint=endpoint, dataset=dataset, rates=[1, 5], duration_s=1)
 
 
 def _allowed(response) -> set[str]:
@@ -361,7 +392,12 @@ def test_signed_out_is_sent_to_sign_in(route, objects):
 
 
 # Unsafe requests a viewer may make: (URL name, method) -> the reason. None so far.
-VIEWER_MAY: dict[tuple[str, str], str] = {}
+VIEWER_MAY: dict[tuple[str, str], str] = {
+    ("reports:export", "post"): "exporting the report reads the PoC; it writes only the export's own row",
+    ("api:poc-reports", "post"): "the same export through the API",
+    ("reports:verify", "post"): "verifying an uploaded PDF reads the stored hash, writes nothing",
+    ("api:poc-verify-report", "post"): "the same verification through the API",
+}
 
 
 @pytest.mark.parametrize("route", OBJECT_ROUTES, ids=lambda r: r.id)
@@ -397,6 +433,7 @@ NEEDS: dict[str, dict[str, str]] = {
     "pocs:detail": {"get": VIEW},
     "pocs:field": {"get": FIELD, "post": FIELD},  # GET is the edit form
     "pocs:transition": {"post": MANAGE},
+    "pocs:new-attempt": {"post": MANAGE},  # refused with a message while the PoC is not decided
     "pocs:people": {"get": VIEW, "post": MANAGE},
     "pocs:member-change": {"post": MANAGE},
     "pocs:activity": {"get": VIEW},
@@ -414,9 +451,13 @@ NEEDS: dict[str, dict[str, str]] = {
     "api-docs": {"get": SIGNED_IN},
     "api:tokens": {"get": SIGNED_IN},  # one's own API tokens
     "api:me": {"get": SIGNED_IN},
+    "api:portfolio": {"get": SIGNED_IN},  # only the PoCs the caller may see (tests/portfolio/test_visibility.py)
+    "portfolio:index": {"get": SIGNED_IN},  # the same scope
+    "portfolio:csv": {"get": SIGNED_IN},  # the same scope
     "api:poc-list": {"get": SIGNED_IN, "post": SIGNED_IN},
     "api:poc-detail": {"get": VIEW, "put": EDIT, "patch": EDIT},
     "api:poc-transition": {"post": MANAGE},
+    "api:poc-new-attempt": {"post": MANAGE},
     "api:poc-members": {"get": VIEW, "post": MANAGE},
     "api:poc-member": {"patch": MANAGE, "delete": MANAGE},
     "api:poc-activity": {"get": VIEW},
@@ -443,6 +484,26 @@ NEEDS: dict[str, dict[str, str]] = {
     "evaluations:targets": {"get": VIEW, "post": EDIT},  # GET: the form to editors, the read card to others
     "evaluations:compare": {"get": VIEW},
     "evaluations:run-answer": {"post": EDIT},
+    "evaluations:item-create": {"post": EDIT},
+    "evaluations:items-import": {"post": EDIT},
+    "evaluations:item": {"get": VIEW, "post": EDIT},  # GET: the form to editors, the read row to others
+    "evaluations:item-delete": {"post": EDIT},
+    "evaluations:endpoint-create": {"post": EDIT},
+    "evaluations:endpoint": {"get": VIEW, "post": EDIT},  # GET: the form to editors, the read row to others
+    "evaluations:endpoint-delete": {"post": EDIT},
+    "evaluations:live-run-create": {"post": EDIT},
+    "evaluations:run-cancel": {"post": EDIT},
+    "evaluations:load-test-create": {"post": EDIT},
+    "evaluations:load-test": {"get": VIEW},
+    "evaluations:load-test-answer": {"post": EDIT},  # 400 for the walk's unfinished test where allowed
+    "api:poc-load-tests": {"get": VIEW, "post": EDIT},
+    "api:poc-load-test": {"get": VIEW},
+    "evaluations:load-test-suggest": {"get": EDIT},  # the load-test form with rates from the cost model
+    "evaluations:load-test-cancel": {"post": EDIT},
+    "api:poc-load-test-cancel": {"post": EDIT},
+    # The drift watch: the production owner's right (400 on the walk's PoC, which is not decided with a go)
+    "evaluations:monitoring": {"post": EDIT_OPS_ITEMS},
+    "api:poc-monitoring": {"get": VIEW, "patch": EDIT_OPS_ITEMS},
     "api:poc-targets": {"get": VIEW, "patch": EDIT},
     "api:poc-leaderboard": {"get": VIEW},
     "api:poc-quality-gap": {"get": VIEW},
@@ -495,6 +556,18 @@ NEEDS: dict[str, dict[str, str]] = {
     "api:poc-decision-sign": {"post": SIGN},
     "api:poc-decision-verify": {"get": VIEW},
     "notifications:index": {"get": SIGNED_IN, "post": SIGNED_IN},  # one's own notifications
+    "notifications:mutes": {"post": SIGNED_IN},  # the kinds of reminder one mutes (profile page)
+    "api:notifications": {"get": SIGNED_IN},  # one's own notifications
+    # Reports (apps.reports): whoever may read the PoC may export its report and verify a PDF against it.
+    "reports:index": {"get": VIEW},
+    "reports:export": {"post": VIEW},
+    "reports:status": {"get": VIEW},
+    "reports:download": {"get": VIEW},
+    "reports:verify": {"get": VIEW, "post": VIEW},
+    "api:poc-reports": {"post": VIEW},
+    "api:poc-report": {"get": VIEW},
+    "api:poc-report-download": {"get": VIEW},
+    "api:poc-verify-report": {"post": VIEW},
 }
 # The PoC fields that need more than EDIT: the people named in a role and the sponsor are managed
 # by the lead (and admins); the justification of a timebox over 8 weeks unlocks the kickoff gate,
@@ -504,11 +577,12 @@ FIELD_NEEDS = {
     "production_owner": MANAGE,
     "decision_maker": MANAGE,
     "sponsor": MANAGE,
+    "sponsor_name": MANAGE,
     "timebox_justification": JUSTIFY,
 }
 # Values the walk tries for a URL parameter whose value changes what is needed.
 VARIANTS: dict[str, Callable[[Objects], list]] = {
-    "field": lambda o: ["name", "lead", "sponsor", "timebox_justification"],
+    "field": lambda o: ["name", "lead", "sponsor", "sponsor_name", "timebox_justification"],
     "item_id": lambda o: [KWARG_VALUES["item_id"](o), o.ops_item.pk],
 }
 # The rights of each person of the team (keys of the ``team`` fixture's people).
@@ -524,9 +598,9 @@ ROLE_RIGHTS: dict[str, frozenset[str]] = {
 }
 ALLOWED = "allowed"
 # An allowed write, sent with an empty JSON body, is answered by the handler itself: saved (200,
-# 201, 204), redirected back (302), or refused for the missing input (400) or for not being the
+# 201, 204), accepted as a job (202), redirected back (302), or refused for the missing input (400) or for not being the
 # multipart upload the endpoint reads (415). Never 401, 403, 404 or 405.
-ALLOWED_WRITE_STATUSES = {200, 201, 204, 302, 400, 415}
+ALLOWED_WRITE_STATUSES = {200, 201, 202, 204, 302, 400, 415}
 
 
 def test_every_route_says_what_each_method_needs():

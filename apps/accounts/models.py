@@ -69,7 +69,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     """
 
     audit = Audited(
-        exclude=("password", "last_login"),
+        exclude=("password", "last_login", "unread_notifications"),
         many_to_many={"groups": Audited(), "user_permissions": Audited()},
     )
 
@@ -88,6 +88,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         max_length=64, default=default_time_zone, validators=[check_time_zone],
         help_text="Where the person works: a signature shows its time here as well as in UTC",
     )
+    # Kept by apps.notifications with every notification written or read, so the header shows the
+    # count from the signed-in user's own row, without a query of its own.
+    unread_notifications = models.PositiveIntegerField(default=0, editable=False)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May sign in to the admin site")
     date_joined = models.DateTimeField(default=timezone.now)

@@ -1,4 +1,4 @@
-"""Writes to accounts: API tokens issued, used and revoked."""
+"""Writes to accounts: API tokens issued, used and revoked; a person's own settings."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
 
 from apps.accounts.models import ApiToken, User
 from apps.audit.context import audited
+from apps.core.errors import ValidationFailed
 
 # ``last_used`` is written at most this often per token, so a busy client does not write on every call.
 LAST_USED_EVERY = timedelta(minutes=5)
@@ -63,3 +65,18 @@ def tokens_revoke_all(*, user: User, reason: str = "") -> int:
     with audited(user, {"reason": reason} if reason else None):
         deleted, _ = ApiToken.objects.filter(user=user).delete()
     return deleted
+
+
+def profile_update(*, user: User, time_zone: str) -> User:
+    """Set the person's own time zone (an IANA name; anything else is refused, naming the field)."""
+    value = (time_zone or "").strip()
+    user.time_zone = value
+    try:
+        user.full_clean(validate_unique=False, exclude=[f.name for f in User._meta.fields if f.name != "time_zone"])
+    except ValidationError as exc:
+        user.refresh_from_db(fields=["time_zone"])
+        messages = exc.message_dict.get("time_zone", exc.messages)
+        raise ValidationFailed(" ".join(messages), errors={"time_zone": messages}) from None
+    with audited(user):
+        User.objects.filter(pk=user.pk).update(time_zone=value)
+    return user

@@ -1,3 +1,5 @@
+import zoneinfo
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -7,10 +9,13 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from apps.accounts.models import ApiToken
-from apps.accounts.services import token_revoke
+from apps.accounts.profile import sections as profile_sections
+from apps.accounts.services import profile_update, token_revoke
+from apps.core.errors import ValidationFailed
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -63,18 +68,46 @@ class LogoutView(auth_views.LogoutView):
         return render(request, self.template_name)
 
 
+def _time_zones() -> list[str]:
+    return sorted(zoneinfo.available_timezones())
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request):
-    """Your account and your API tokens; POST ``revoke=<token id>`` revokes one of them."""
+    """Your account, time zone, API tokens, and the sections other apps add (the reminders you mute).
+
+    POST ``revoke=<token id>`` revokes one of your tokens; POST ``time_zone=<IANA name>`` sets your time zone.
+    """
+    status = 200
+    tz_error = ""
     if request.method == "POST":
-        token_id = request.POST.get("revoke", "")
-        if not token_id.isdigit():
-            return HttpResponse("Choose a token to revoke.", status=400, content_type="text/plain")
-        token_revoke(user=request.user, token_id=token_id)
-        messages.success(request, "Token revoked: it no longer signs in to the API.")
-        return redirect("accounts:profile")
+        if "time_zone" in request.POST:
+            try:
+                profile_update(user=request.user, time_zone=request.POST["time_zone"])
+            except ValidationFailed as exc:
+                tz_error, status = exc.message, 400
+            else:
+                messages.success(request, f"Saved your time zone: {request.user.time_zone}.")
+                return redirect(f"{reverse('accounts:profile')}#time-zone")
+        else:
+            token_id = request.POST.get("revoke", "")
+            if not token_id.isdigit():
+                return HttpResponse("Choose a token to revoke.", status=400, content_type="text/plain")
+            token_revoke(user=request.user, token_id=token_id)
+            messages.success(request, "Token revoked: it no longer signs in to the API.")
+            return redirect("accounts:profile")
     tokens = ApiToken.objects.filter(user=request.user)
     return render(
-        request, "accounts/profile.html", {"tokens": tokens, "token_ttl_days": settings.API_TOKEN_TTL_DAYS}
+        request,
+        "accounts/profile.html",
+        {
+            "tokens": tokens,
+            "token_ttl_days": settings.API_TOKEN_TTL_DAYS,
+            "time_zones": _time_zones(),
+            "tz_error": tz_error,
+            "tz_typed": request.POST.get("time_zone", "") if tz_error else "",
+            "sections": profile_sections(request),
+        },
+        status=status,
     )

@@ -107,3 +107,53 @@ def user_columns(table: str) -> frozenset[str]:
 def expected_triggers() -> dict[str, TriggerSpec]:
     """The ``audit_capture`` trigger each audited table should carry, by table name."""
     return {table.name: table.trigger_spec() for table in project_tables() if table.audited}
+
+
+@cache
+def columns_of(table: str) -> dict[str, models.Field]:
+    """The model fields of ``table`` by column name (``owner_id`` → the ``owner`` field); {} for an unknown table."""
+    model = _models_by_table().get(table)
+    return {f.column: f for f in model._meta.concrete_fields} if model else {}
+
+
+def _slug(text: str) -> str:
+    return "_".join(text.lower().split())
+
+
+def _snake(name: str) -> str:
+    out = []
+    for i, char in enumerate(name):
+        if char.isupper() and i and not name[i - 1].isupper():
+            out.append("_")
+        out.append(char.lower())
+    return "".join(out)
+
+
+@cache
+def poc_kinds() -> dict[str, tuple[str, str]]:
+    """The kinds of change a PoC's feed can be filtered by: kind → (table, label), in label order.
+
+    A kind is the table's declared label written as one word (``checklist_item``, ``business_case``,
+    ``poc``); only tables that belong to a PoC have one.
+    """
+    kinds = {}
+    for table in project_tables():
+        declaration = table.declaration
+        if isinstance(declaration, Audited) and declaration.poc_field and declaration.label:
+            kinds[_slug(declaration.label)] = (table.name, declaration.label)
+    return dict(sorted(kinds.items(), key=lambda item: item[1][1].lower()))
+
+
+def kind_table(kind: str) -> str | None:
+    """The table a ``?kind=`` names: its kind, the model's name (``acknowledgement``, ``checklistitem``),
+    or the first word of exactly one kind (``validation`` for ``validation_question``)."""
+    kind = (kind or "").strip().lower()
+    if kind in poc_kinds():
+        return poc_kinds()[kind][0]
+    for table in project_tables():
+        declaration = table.declaration
+        names = (table.model._meta.model_name, _snake(table.model.__name__))
+        if isinstance(declaration, Audited) and declaration.poc_field and kind in names:
+            return table.name
+    starting = [table for name, (table, _) in poc_kinds().items() if kind and name.split("_")[0] == kind]
+    return starting[0] if len(starting) == 1 else None

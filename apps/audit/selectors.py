@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import PurePosixPath
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.db.models import F, Func, JSONField, QuerySet
 
 from apps.audit.models import AuditEvent
-from apps.audit.registry import table_label, user_columns
+from apps.audit.registry import columns_of, kind_table, poc_kinds, table_label, user_columns
 
 # Columns that change with every write and tell a reader nothing.
 NOISE = {"id", "poc_id", "version", "updated_at", "created_at", "stage_changed_at"}
@@ -22,11 +24,20 @@ PREVIEW_CHARS = 500
 
 @dataclass
 class Change:
+    """One changed column. ``old`` / ``new`` are the stored values (people by name); ``label`` is the
+    field's name as the model gives it, ``old_shown`` / ``new_shown`` what a person reads (a choice's
+    label, a file's name, a related row's name) and ``type`` how to write it (``date``, ``datetime``,
+    ``boolean``, ``number`` or ``text``)."""
+
     field: str
     old: Any
     new: Any
     old_truncated: bool = False
     new_truncated: bool = False
+    label: str = ""
+    old_shown: Any = None
+    new_shown: Any = None
+    type: str = "text"
 
 
 @dataclass
@@ -43,9 +54,48 @@ class Activity:
     poc_id: int | None = None
 
 
+def _field_name(column: str) -> str:
+    """The model field a column holds (``owner_id`` → ``owner``): the change's stable key."""
+    return column[:-3] if column.endswith("_id") else column
+
+
 def _label(column: str) -> str:
-    name = column[:-3] if column.endswith("_id") else column
-    return name.replace("_", " ")
+    return _field_name(column).replace("_", " ")
+
+
+def _field_label(table: str, column: str) -> str:
+    """The field's verbose name ("Decision due date"), else the column's words."""
+    model_field = columns_of(table).get(column)
+    text = str(model_field.verbose_name) if model_field is not None else _label(column)
+    return text[:1].upper() + text[1:]
+
+
+def _type(model_field: models.Field | None) -> str:
+    if isinstance(model_field, models.BooleanField):
+        return "boolean"
+    if isinstance(model_field, models.DateTimeField):
+        return "datetime"
+    if isinstance(model_field, models.DateField):
+        return "date"
+    numeric = models.DecimalField | models.FloatField | models.IntegerField
+    if isinstance(model_field, numeric) and not model_field.choices:
+        return "number"
+    return "text"
+
+
+def _internal_link(table: str, column: str) -> bool:
+    """A foreign key to a row that is not a person (the template an item was copied from, say).
+
+    A created or deleted row is named by its own label; its links to other rows are left out, so a
+    page of the feed costs the same queries whatever it holds. A change of such a link is shown by
+    the linked row's name (one query per linked table on the page).
+    """
+    model_field = columns_of(table).get(column)
+    return bool(model_field is not None and model_field.is_relation and column not in user_columns(table))
+
+
+# A file column whose sibling ``<column>_name`` keeps the name it was uploaded with.
+FILE_NAME_SUFFIX = "_name"
 
 
 class Preview(Func):
@@ -79,15 +129,58 @@ class Preview(Func):
         return sql, (*data_params, *changed_params)
 
 
-def events_for_poc(poc_id: int) -> QuerySet[AuditEvent]:
+class UnknownKind(ValueError):
+    """A ``kind`` filter naming no kind of change a PoC records."""
+
+
+class BadFilter(ValueError):
+    """A filter of the activity feed that cannot be read; ``field`` names it, ``message`` says why."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def activity_filters(*, actor=None, kind=None) -> dict[str, Any]:
+    """``?actor=`` and ``?kind=`` as sent, checked: ``{"actor": user id or None, "kind": kind or None}``.
+
+    Raises ``BadFilter`` naming the parameter: an actor that is not a user id, a kind no PoC row has.
+    """
+    actor = (actor or "").strip() if isinstance(actor, str) else actor
+    kind = (kind or "").strip().lower()
+    actor_id = None
+    if actor not in (None, ""):
+        actor_id = _cursor(actor)
+        if actor_id is None:
+            raise BadFilter("actor", "Give the id of a person (a whole number).")
+    if kind and kind_table(kind) is None:
+        raise BadFilter("kind", f"“{kind[:50]}” is not a kind of change; use one of {', '.join(poc_kinds())}.")
+    return {"actor": actor_id, "kind": kind or None}
+
+
+def activity_kinds() -> list[tuple[str, str]]:
+    """The kinds of change a PoC records, as (kind, label) for a filter's choices."""
+    return [(kind, label) for kind, (_, label) in poc_kinds().items()]
+
+
+def events_for_poc(poc_id: int, *, actor=None, kind: str | None = None) -> QuerySet[AuditEvent]:
     """The PoC's audit events, newest first, as a queryset (for pagination).
 
+    ``actor`` keeps the changes one person made (a user id), ``kind`` the changes to one kind of
+    row (``registry.poc_kinds``; ``UnknownKind`` for a name that is none).
     Each event carries previews of its values (``Preview``) instead of the whole stored JSON;
     ``describe`` reads them and flags each cut value. ``event_for_poc`` gives one event in full.
     """
+    qs = AuditEvent.objects.filter(poc_id=poc_id)
+    if actor is not None:
+        qs = qs.filter(actor_id=actor)
+    if kind:
+        table = kind_table(kind)
+        if table is None:
+            raise UnknownKind(kind)
+        qs = qs.filter(table_name=table)
     return (
-        AuditEvent.objects.filter(poc_id=poc_id)
-        .order_by("-id")
+        qs.order_by("-id")
         .defer("old_data", "new_data", "context")
         .annotate(old_preview=Preview("old_data"), new_preview=Preview("new_data"))
     )
@@ -117,7 +210,9 @@ def _cursor(value) -> int | None:
     return number if number > 0 else None
 
 
-def event_page(poc_id: int, *, before=None, after=None, size: int = ACTIVITY_PAGE_SIZE) -> EventPage:
+def event_page(
+    poc_id: int, *, before=None, after=None, size: int = ACTIVITY_PAGE_SIZE, actor=None, kind: str | None = None
+) -> EventPage:
     """A page of ``events_for_poc``: the ``size`` events older than ``before`` (or newer than ``after``).
 
     Keyset pagination on ``(poc_id, id)`` (``audit_event_poc_idx``): the last page of 100,000
@@ -125,7 +220,7 @@ def event_page(poc_id: int, *, before=None, after=None, size: int = ACTIVITY_PAG
     are event ids; one that is not a positive number, or one past either end, gives the newest page.
     """
     before, after = _cursor(before), _cursor(after)
-    qs = events_for_poc(poc_id)
+    qs = events_for_poc(poc_id, actor=actor, kind=kind)
     if before is not None:
         rows = list(qs.filter(id__lt=before)[: size + 1])
         more, rows = len(rows) > size, rows[:size]
@@ -140,7 +235,9 @@ def event_page(poc_id: int, *, before=None, after=None, size: int = ACTIVITY_PAG
         more, rows = len(rows) > size, rows[:size]
         has_older, has_newer = more, False
     if not rows:  # past either end: the newest page
-        return event_page(poc_id, size=size) if (before or after) is not None else EventPage(events=[])
+        if (before or after) is not None:
+            return event_page(poc_id, size=size, actor=actor, kind=kind)
+        return EventPage(events=[])
     return EventPage(
         events=rows,
         older=rows[-1].pk if has_older else None,
@@ -168,61 +265,106 @@ def _data(event: AuditEvent) -> tuple[dict, set[str], dict, set[str]]:
 
 
 def describe(events: list[AuditEvent]) -> list[Activity]:
-    """Events as a person reads them, with people's names in place of their ids (one query).
+    """Events as a person reads them, with people's names in place of their ids.
 
-    A column names a person when the model's field is a foreign key to the user model; a row is
-    called by its model's declared label (``Audited(label=...)``). Events from ``events_for_poc``
-    carry cut values, each flagged ``old_truncated`` / ``new_truncated``; others are shown whole.
+    A column names a person when the model's field is a foreign key to the user model (one query
+    for all of them); another foreign key is shown by its row's name (one query per related
+    table); a choice by its label; a file by the name it was uploaded with. A row is called by its
+    model's declared label (``Audited(label=...)``). Events from ``events_for_poc`` carry cut
+    values, each flagged ``old_truncated`` / ``new_truncated``; others are shown whole.
     """
     data_of = {event.pk: _data(event) for event in events}
+    user_model = get_user_model()
     user_ids: set[int] = set()
+    related: dict[type[models.Model], set] = {}
     for event in events:
         if event.actor_id:
             user_ids.add(event.actor_id)
         old, _, new, _ = data_of[event.pk]
+        fields = columns_of(event.table_name)
         for data in (old, new):
             for column in user_columns(event.table_name) & data.keys():
                 if data[column] is not None:
                     user_ids.add(int(data[column]))
-    names = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=user_ids)}
+            if event.op != AuditEvent.Op.UPDATE:
+                continue  # a created or deleted row lists no links to other rows (see _internal_link)
+            for column, value in data.items():
+                model_field = fields.get(column)
+                relation = model_field is not None and model_field.is_relation and column not in NOISE
+                if value is not None and relation and model_field.related_model is not user_model:
+                    related.setdefault(model_field.related_model, set()).add(value)
+    names = {u.pk: str(u) for u in user_model.objects.filter(pk__in=user_ids)}
+    related_names = {
+        (model, row.pk): str(row) for model, ids in related.items() for row in model._default_manager.filter(pk__in=ids)
+    }
 
     def show(table: str, column: str, value: Any) -> Any:
         if column in user_columns(table) and value is not None:
             return names.get(int(value), f"user #{value}")
         return value
 
+    def shown(table: str, column: str, value: Any, data: dict) -> Any:
+        """What a person reads for ``value``: a name, a choice's label, a file's name."""
+        if value is None:
+            return None
+        model_field = columns_of(table).get(column)
+        if model_field is None:
+            return value
+        if column in user_columns(table):
+            return show(table, column, value)
+        if model_field.is_relation:
+            return related_names.get((model_field.related_model, value), value)
+        if model_field.choices:
+            return dict(model_field.flatchoices).get(value, value)
+        if isinstance(model_field, models.FileField) and value:
+            return data.get(column + FILE_NAME_SUFFIX) or PurePosixPath(str(value)).name
+        return value
+
     result = []
     for event in events:
         old, old_cut, new, new_cut = data_of[event.pk]
+        table = event.table_name
+        fields = columns_of(table)
         columns = [c for c in event.changed_fields if c not in NOISE]
         if event.op != AuditEvent.Op.UPDATE:
-            columns = [c for c in columns if (new or old).get(c) not in (None, "", [], {})]
+            columns = [
+                c for c in columns if (new or old).get(c) not in (None, "", [], {}) and not _internal_link(table, c)
+            ]
+        # A file's upload name is shown as the file itself, not as a change of its own.
+        file_names = {c + FILE_NAME_SUFFIX for c, f in fields.items() if isinstance(f, models.FileField)}
+        columns = [c for c in columns if c not in file_names]
         data = new or old
-        label = table_label(event.table_name)
-        obj = (
-            data.get("name")
-            or data.get("text")
-            or data.get("kind")
-            or (show(event.table_name, "user_id", data["user_id"]) if "user_id" in data else "")
-        )
+        label = table_label(table)
+        name = data.get("name") or data.get("text") or data.get("kind")
+        if name:
+            obj = shown(table, "kind", name, data) if name == data.get("kind") else name
+            obj = f"“{obj}”"
+        elif "user_id" in data:
+            obj = show(table, "user_id", data["user_id"])
+        else:
+            obj = ""
         result.append(
             Activity(
                 id=event.id,
                 when=event.occurred_at,
                 actor=names.get(event.actor_id, "system") if event.actor_id else "system",
                 actor_id=event.actor_id,
-                table=event.table_name,
+                table=table,
                 object_label=f"{label} {obj}".strip() if obj else label,
                 op=event.op,
                 verb=AuditEvent.Op(event.op).label,
                 poc_id=event.poc_id,
                 changes=[
                     Change(
-                        _label(c),
-                        show(event.table_name, c, old.get(c)),
-                        show(event.table_name, c, new.get(c)),
+                        _field_name(c),
+                        show(table, c, old.get(c)),
+                        show(table, c, new.get(c)),
                         old_truncated=c in old_cut,
                         new_truncated=c in new_cut,
+                        label=_field_label(table, c),
+                        old_shown=shown(table, c, old.get(c), old),
+                        new_shown=shown(table, c, new.get(c), new),
+                        type=_type(fields.get(c)),
                     )
                     for c in columns
                 ],

@@ -362,7 +362,9 @@ END $$;
 
 # Back to format 1 (events written meanwhile keep format 2, which format 1's verify_audit cannot read).
 _FORMAT_1_FUNCTIONS = INSTALL[: INSTALL.index("CREATE OR REPLACE FUNCTION audit_refuse_change")]
-CHAINS_UNINSTALL = _FORMAT_1_FUNCTIONS + f"""
+CHAINS_UNINSTALL = (
+    _FORMAT_1_FUNCTIONS
+    + f"""
 ALTER FUNCTION audit_capture() SECURITY DEFINER;
 DO $$ BEGIN
     EXECUTE format('ALTER FUNCTION audit_capture() SET search_path = %I, pg_temp', current_schema());
@@ -383,4 +385,49 @@ $$;
 DO $$ BEGIN
     EXECUTE format('ALTER FUNCTION audit_record_checkpoint() SET search_path = %I, pg_temp', current_schema());
 END $$;
+"""
+)
+
+
+# Reading a chain's head by walking the (poc_id, id DESC) index from its start. Format 2 events are
+# always newer than format 1 ones, so the PoC's newest event is its format-2 head, or (format 1) says
+# that chain has not started. Filtering on the format, as before, let the planner read every event of
+# the PoC and sort them on each write, so a write's cost grew with the PoC's history.
+_APPEND_START = CHAINS_INSTALL.index("CREATE OR REPLACE FUNCTION audit_append(")
+APPEND_FILTERED = CHAINS_INSTALL[_APPEND_START : CHAINS_INSTALL.index("CREATE OR REPLACE FUNCTION audit_capture()")]
+APPEND_BY_INDEX = f"""
+CREATE OR REPLACE FUNCTION audit_append(
+    tbl text, pk text, poc bigint, op text, old_data jsonb, new_data jsonb, changed text[],
+    actor bigint, ctx jsonb
+) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    prev text;
+    prev_version smallint;
+    event_id bigint;
+    ts timestamptz;
+BEGIN
+    -- One chain per PoC: only writes to the same PoC wait here, until the first one commits.
+    PERFORM pg_advisory_xact_lock({CHAIN_LOCK_CLASS}, (coalesce(poc, 0) % 2147483647)::int);
+    IF poc IS NULL THEN
+        SELECT e.hash, e.chain_version INTO prev, prev_version FROM {EVENT_TABLE} e
+         WHERE e.poc_id IS NULL ORDER BY e.poc_id, e.id DESC LIMIT 1;
+    ELSE
+        SELECT e.hash, e.chain_version INTO prev, prev_version FROM {EVENT_TABLE} e
+         WHERE e.poc_id = poc ORDER BY e.poc_id, e.id DESC LIMIT 1;
+    END IF;
+    IF prev_version IS DISTINCT FROM {CHAIN_VERSION} THEN
+        prev := NULL;  -- no event yet, or only format 1 ones: the format-2 chain starts here
+    END IF;
+    prev := coalesce(prev, '{GENESIS_HASH}');
+    event_id := nextval('{EVENT_TABLE}_id_seq'::regclass);
+    ts := clock_timestamp();
+    INSERT INTO {EVENT_TABLE} (id, occurred_at, table_name, row_pk, poc_id, op, old_data, new_data,
+                               changed_fields, actor_id, context, prev_hash, hash, chain_version)
+    VALUES (event_id, ts, tbl, pk, poc, op, old_data, new_data, changed, actor, ctx, prev,
+            encode(sha256(convert_to(
+                audit_material_v2(prev, event_id, tbl, pk, poc, op, old_data, new_data, changed, actor, ctx, ts),
+                'UTF8')), 'hex'),
+            {CHAIN_VERSION});
+END
+$$;
 """

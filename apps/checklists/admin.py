@@ -19,11 +19,29 @@ class OrgAdminsManage(OrgAdminAccess):
     """
 
 
+class TemplateItemForm(forms.ModelForm):
+    """Inputs sized for a row of the inline table, so the editor fits the page (``css/admin.css``)."""
+
+    class Meta:
+        model = TemplateItem
+        fields = ["reason", "position", "text", "help", "key"]
+        widgets = {
+            "position": forms.NumberInput(attrs={"class": "template-position", "min": 0}),
+            "text": forms.Textarea(attrs={"rows": 2, "class": "template-text"}),
+            "help": forms.Textarea(attrs={"rows": 2, "class": "template-help"}),
+            "key": forms.TextInput(attrs={"class": "template-key"}),
+        }
+
+
 class TemplateItemInline(OrgAdminsManage, admin.TabularInline):
     model = TemplateItem
+    form = TemplateItemForm
     extra = 1
     fields = ["reason", "position", "text", "help", "key"]
     ordering = ["reason", "position", "id"]
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
 
 
 class ChecklistTemplateForm(forms.ModelForm):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.urls import reverse
-from django.utils.text import Truncator
 
 from apps.checklists.models import RESOLVED, ChecklistItem
 from apps.pocs.models import PoC
@@ -19,8 +18,8 @@ def kickoff_checklist_resolved(poc: PoC) -> list[Missing]:
     return [
         Missing(
             "checklist_item_unresolved",
-            f"Kickoff R{item.reason}, {item.get_status_display().lower()}: "
-            f"{Truncator(item.text.rstrip('.')).chars(70)} (finish it or accept the risk).",
+            f"The kickoff item “{item.text.rstrip('.')}” (reason {item.reason}, {item.get_reason_display().lower()}) "
+            f"is still {item.get_status_display().lower()}: finish it, or accept the risk and write why.",
             f"{page}#item-{item.pk}",
         )
         for item in unresolved

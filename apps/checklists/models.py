@@ -240,7 +240,7 @@ LIMIT_EXPLANATIONS = {
 class Acknowledgement(models.Model):
     """The team's acknowledgement that the PoC cannot answer one question, and where it will be answered."""
 
-    audit = Audited(poc_field="poc", label="limit acknowledged")
+    audit = Audited(poc_field="poc", label="limit")
 
     poc = models.ForeignKey(PoC, on_delete=models.CASCADE, related_name="acknowledgements")
     kind = models.CharField(max_length=30, choices=LimitKind.choices)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from apps.checklists.models import (
+    RESOLVED,
     Acknowledgement,
     BusinessCase,
     ChecklistItem,
@@ -47,6 +48,20 @@ class ReasonRisk:
 
 def checklist_items(poc: PoC) -> list[ChecklistItem]:
     return list(ChecklistItem.objects.filter(poc_id=poc.pk).select_related("owner"))
+
+
+def items_overdue(on):
+    """Items of open PoCs past their due date on day ``on``, not done or accepted, that have an owner.
+
+    Each with its PoC and owner; the reminders read this to tell owners.
+    """
+    return (
+        ChecklistItem.objects.filter(owner__isnull=False, owner__is_active=True, due_date__lt=on)
+        .exclude(status__in=RESOLVED)
+        .exclude(poc__stage__in=["draft", "decided"])
+        .select_related("poc", "owner")
+        .order_by("poc_id", "position", "pk")
+    )
 
 
 def validations(poc: PoC) -> list[ValidationQuestion]:

@@ -92,3 +92,23 @@ def patch_serializer(model, fields, *, name: str, help_texts: dict[str, str] | N
             ),
         },
     )
+
+
+# A word is a capital and its small letters, with a following lone capital kept (PoC), or a run of
+# capitals (API): "PoCViewSet" → PoC View Set, not DRF's "Po C View Set".
+_VIEW_NAME_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z][a-z0-9]*(?:[A-Z](?=[A-Z][a-z]|[^A-Za-z]|$))?|[a-z0-9]+")
+
+
+def view_name(view) -> str:
+    """The browsable API's name of a view (``VIEW_NAME_FUNCTION``): "PoC List", "Member List", "Me"."""
+    name = getattr(view, "name", None)
+    if name is not None:
+        return name
+    name = view.__class__.__name__
+    for ending in ("ViewSet", "View"):
+        if name.endswith(ending) and name != ending:
+            name = name[: -len(ending)]
+            break
+    name = " ".join(_VIEW_NAME_WORDS.findall(name))
+    suffix = getattr(view, "suffix", None)
+    return f"{name} {suffix}" if suffix else name

@@ -122,7 +122,8 @@ def versioned_update(
 
     A move that is not an edit of what the caller read (a stage move, say) passes
     ``check_version=False``: the row is still locked and its version still bumped, so editors
-    who read it before the move get a conflict.
+    who read it before the move get a conflict. Changes that leave every column as it was save
+    nothing (the version stays, the audit trail records no empty event).
     """
     expected = parse_version(version) if check_version else None
     model = type(obj)
@@ -136,8 +137,12 @@ def versioned_update(
                 current=snapshot(current),
                 current_version=current.version,
             )
+        before = {f.attname: f.value_from_object(current) for f in model._meta.concrete_fields}
         fields = (apply or _default_apply)(current, changes)
         validate(current, fields)
+        if all(before[f.attname] == f.value_from_object(current) for f in model._meta.concrete_fields):
+            # A save that changes nothing writes nothing: no new version, no empty audit event.
+            return current
         current.version += 1  # the row is locked until commit: no concurrent increment
         update_fields = [*dict.fromkeys(fields), "version"]
         if any(f.name == "updated_at" for f in model._meta.concrete_fields):

@@ -16,3 +16,15 @@ class CostsConfig(AppConfig):
         register_tab("costs", "Costs", "costs:index", order=40)
         register_signal(ECONOMICS_REASON, "cost_model", cost_model_economics)
         register_part("costs", snapshot_part, order=40)
+
+        from apps.costs.providers import peak_volumes
+        from apps.evaluations.providers import register_peak_volumes
+
+        register_peak_volumes(peak_volumes)  # the load-test form suggests peak rates from the volumes
+
+        from apps.checklists.signals import business_case_changed
+        from apps.costs.receivers import inputs_changed
+        from apps.evaluations.measured import quality_measured
+
+        business_case_changed.connect(inputs_changed, dispatch_uid="costs.business_case_changed")
+        quality_measured.connect(inputs_changed, dispatch_uid="costs.quality_measured")

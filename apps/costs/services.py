@@ -6,7 +6,8 @@ needs no version: it is written under a row lock and the last write wins, each c
 Its value fields belong to the business case and are written through
 ``checklists.services.business_case_update`` in the same transaction, so a refusal anywhere
 saves nothing. Every change queues one recompute (``tasks.cost_model_recompute_task``) unless one
-is already waiting to start.
+is already waiting to start — changes made elsewhere too: a business case edit on the Kickoff page
+and a run's new results reach ``cost_model_inputs_changed`` through the signals those apps send.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from apps.costs.models import CostLine, CostModel
 from apps.pocs import access
 from apps.pocs.models import PoC
 from apps.pocs.services import check_open
+from apps.pocs.signals import inputs_changed
 
 MODEL_FIELDS = ("volume_per_month", "users", "scales", "quality", "model_version", "draws", "seed")
 # API name -> the business case's field (the value side lives there, written through its service)
@@ -151,6 +153,21 @@ def cost_model_recompute(*, poc: PoC, user) -> CostModel:
     return model
 
 
+def cost_model_inputs_changed(*, poc: PoC, user) -> CostModel | None:
+    """Queue a recompute because an input kept elsewhere changed (the business case, the measured quality).
+
+    Called from the signal of the service that made that change, inside its transaction, after its
+    own checks; a PoC without a cost model has nothing to recompute.
+    """
+    check_open(poc)
+    if not CostModel.objects.filter(poc=poc).exists():
+        return None
+    with audited(user), transaction.atomic():
+        model = _locked_model(poc)
+        _queue(model, user)
+    return model
+
+
 def _queue(model: CostModel, user) -> Job | None:
     """Queue the recompute unless one is already waiting to start (it will read the inputs as they are then)."""
     from apps.costs.tasks import cost_model_recompute_task
@@ -189,4 +206,5 @@ def cost_model_store(*, poc: PoC, user, results: dict, inputs_hash: str) -> dict
         model.inputs_hash = inputs_hash
         model.computed_at = timezone.now()
         model.save(update_fields=["results", "inputs_hash", "computed_at", "updated_at"])
+        inputs_changed(poc.pk)
     return {"cost_model": model.pk, "scales": len(results.get("results") or []), "inputs_hash": inputs_hash}

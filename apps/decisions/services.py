@@ -26,6 +26,7 @@ from apps.notifications.services import notify
 from apps.pocs import access
 from apps.pocs.models import PoC, Stage
 from apps.pocs.services import check_open, poc_transition
+from apps.pocs.signals import inputs_changed
 
 ALREADY_DECIDED = "This PoC is decided: a decided PoC cannot be changed, and its decision is already signed."
 
@@ -44,7 +45,9 @@ def decision_request(*, poc: PoC, user: User) -> DecisionRequest:
     """Move the PoC to awaiting decision (from kickoff, running or evaluating) and tell the decision-maker.
 
     Needs ``manage`` (the lead, or an administrator); the move's guards need a named decision-maker
-    and a decision due date (a refusal answers 400 with ``missing``).
+    and a decision due date (a refusal answers 400 with ``missing``). The request row and the
+    notification come from ``decision_request_record``, which runs after every move to awaiting
+    decision — the stage panel's and the API's ``transition`` too.
     """
     access.check(poc, user, access.MANAGE)
     check_open(poc)
@@ -52,6 +55,13 @@ def decision_request(*, poc: PoC, user: User) -> DecisionRequest:
         raise ValidationFailed("A decision is already awaited on this PoC.", errors={"stage": ["Already awaiting."]})
     with audited(user):
         poc = poc_transition(poc=poc, user=user, to=Stage.AWAITING_DECISION)
+    return DecisionRequest.objects.filter(poc=poc).latest("pk")
+
+
+def decision_request_record(*, poc: PoC, user: User) -> DecisionRequest:
+    """Record that ``user`` asked for the decision and notify the decision-maker (runs inside the move)."""
+    check_open(poc)
+    with audited(user):
         found = selectors.criteria(poc, fresh=True)
         row = DecisionRequest.objects.create(
             poc=poc, requested_by=user, decision_maker=poc.decision_maker, due_date=poc.decision_due_date,
@@ -208,4 +218,5 @@ def _store(poc: PoC, user: User, outcome, rationale, conditions, found, content:
     poc.stage_changed_at = now
     poc.version += 1
     poc.save(update_fields=["stage", "stage_changed_at", "version", "updated_at"])
+    inputs_changed(poc.pk)
     return decision

@@ -18,3 +18,19 @@ def field_encryption_key_configured(app_configs, **kwargs):
             id="evaluations.E001",
         )
     ]
+
+
+@register(Tags.security)
+def endpoint_ca_file_readable(app_configs, **kwargs):
+    """A configured certificate authority file must load: otherwise every https live run would fail late."""
+    import ssl
+
+    if not settings.MODEL_ENDPOINT_CA_FILE:
+        return []
+    try:
+        ssl.create_default_context().load_verify_locations(cafile=settings.MODEL_ENDPOINT_CA_FILE)
+    except (OSError, ssl.SSLError) as error:
+        return [Error(f"MODEL_ENDPOINT_CA_FILE ({settings.MODEL_ENDPOINT_CA_FILE}) cannot be loaded: {error}.",
+                      hint="Point it at a readable PEM file of certificate authorities, or unset it.",
+                      id="evaluations.E002")]
+    return []

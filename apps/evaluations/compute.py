@@ -5,6 +5,8 @@ columns; ``validate(table, …)`` checks it and turns it into an ``Outcomes`` of
 raises ``InputRefused`` naming the rows and columns at fault); ``compute(outcomes, resamples=,
 seed=)`` returns the results as plain JSON-ready data. Rows are numbered from 1, the header of a
 CSV file not counted (row 1 is the first data row; in a JSONL file, the first non-blank line).
+``parse`` also recognises the files of common evaluation tools (``importers``: lm-evaluation-harness,
+promptfoo, MLflow) and reads them as the JSONL they stand for.
 
 Point metrics are those of scikit-learn (``labels = sorted(set(label) | set(prediction))``,
 ``zero_division=0``), computed from the confusion matrix. Intervals are 95% percentile bootstrap
@@ -39,6 +41,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.json as pa_json
 
+from apps.evaluations import importers
+
 CLASSIFICATION, GRADED = "classification", "graded"
 REQUIRED = {CLASSIFICATION: ("id", "label", "prediction"), GRADED: ("id", "score")}
 OPTIONAL = ("passed", "segment", "latency_ms", "timestamp", "failure_mode")
@@ -69,6 +73,8 @@ class Table:
     columns: dict[str, pa.Array]
     rows: int
     format: str  # "csv" or "jsonl"
+    imported: str = ""  # the tool whose file it was (importers.NAMES), read as JSONL
+    notes: list[str] = field(default_factory=list)  # what the import read and left out
 
 
 def _rows_text(rows: np.ndarray | list[int]) -> str:
@@ -111,7 +117,14 @@ def parse(data: bytes, *, filename: str = "", max_rows: int | None = None) -> Ta
     data = _decode_check(data)
     if not data.strip():
         raise InputRefused("The file is empty.")
-    fmt = detect_format(data, filename)
+    tool = importers.detect(data)
+    notes: list[str] = []
+    if tool is not None:  # a known tool's output: read as the portal's JSONL, then exactly as an upload of it
+        try:
+            data, notes = importers.convert(data, tool)
+        except importers.ImportRefused as refused:
+            raise InputRefused(f"{importers.NAMES[tool].capitalize()}: {refused}") from None
+    fmt = "jsonl" if tool else detect_format(data, filename)
     if max_rows is not None and not (fmt == "csv" and b'"' in data):  # quoted cells may span lines
         lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1) - (1 if fmt == "csv" else 0)
         if lines > max_rows and fmt == "jsonl":
@@ -123,6 +136,8 @@ def parse(data: bytes, *, filename: str = "", max_rows: int | None = None) -> Ta
         raise InputRefused("The file has a header but no rows." if fmt == "csv" else "The file has no rows.")
     if max_rows is not None and table.rows > max_rows:
         raise InputRefused(f"The file has {table.rows:,} rows; the limit is {max_rows:,} (setting EVAL_MAX_ROWS).")
+    if tool is not None:
+        table.imported, table.notes = importers.NAMES[tool], notes
     return table
 
 

@@ -10,7 +10,8 @@ server never sees a burst), one request per item (no retries), a reply read up t
 Redirects are never followed: a 3xx answer is the error ``redirect``.
 
 Connections go to the addresses checked by ``endpoints.checked_destination`` (TLS with the host
-name for SNI and certificate checks), never to a second lookup of the name.
+name for SNI and certificate checks, against the system's authorities and ``MODEL_ENDPOINT_CA_FILE``),
+never to a second lookup of the name.
 
 A call's latency is measured on the client: from writing the request to reading the reply's
 last byte (connecting is not part of it). Error kinds: ``timeout``, ``http_status`` (with the
@@ -107,11 +108,20 @@ def response_reader(kind: str, path: str) -> Callable[[bytes], str]:
     return read
 
 
+def tls_context(ca_file: str = "") -> ssl.SSLContext:
+    """Certificates checked against the system's trusted authorities and, when given, those in ``ca_file``
+    (PEM: a company's own authority, for a model served inside the network); host names always checked."""
+    context = ssl.create_default_context()
+    if ca_file:
+        context.load_verify_locations(cafile=ca_file)
+    return context
+
+
 class Engine:
     """Send one request per body to ``destination`` within ``limits``; ``calls`` holds what came back."""
 
     def __init__(self, destination, headers: dict[str, str], bodies: list[bytes], read: Callable[[bytes], str],
-                 limits: Limits):
+                 limits: Limits, *, ca_file: str = ""):
         self.destination = destination
         self.bodies = bodies
         self.read = read
@@ -132,7 +142,7 @@ class Engine:
             f"POST {destination.target} HTTP/1.1\r\nHost: {destination.host_header}\r\n"
             f"Content-Type: application/json\r\nAccept: application/json\r\nUser-Agent: pocportal-harness\r\n{extra}"
         ).encode("latin-1")
-        self._ssl = ssl.create_default_context() if destination.tls else None
+        self._ssl = tls_context(ca_file) if destination.tls else None
         self._next_start = 0.0
         self._thread: threading.Thread | None = None
         self.failure: BaseException | None = None

@@ -34,6 +34,10 @@ class Dataset(models.Model):
     items_count = models.PositiveIntegerField(default=0, help_text="Items a live run calls the model with")
     items_file_name = models.CharField(max_length=SHORT_TEXT, blank=True)
     items_sha256 = models.CharField(max_length=64, blank=True)
+    items_change = models.CharField(
+        max_length=600, blank=True,
+        help_text="The last change of one item on the page (the items are not audited row by row: this is)",
+    )
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
@@ -85,8 +89,9 @@ class DatasetItem(models.Model):
     """One item of a dataset: what the model is asked (``input``) and the expected answer (``label``)."""
 
     audit = NotAudited(
-        "written only as a whole by dataset_items_replace, whose upload is recorded on the dataset's audited "
-        "row (items_count, items_file_name, items_sha256)"
+        "written by dataset_items_replace (the upload recorded on the dataset's audited row: items_count, "
+        "items_file_name, items_sha256) or one at a time by dataset_item_create / _update / _delete, each "
+        "recording what changed, before and after, in the dataset's audited items_change"
     )
 
     dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="items")
@@ -94,6 +99,7 @@ class DatasetItem(models.Model):
     input = BoundedTextField(max_length=100_000)  # a prompt or a document: longer than a note
     label = models.CharField(max_length=SHORT_TEXT)
     segment = models.CharField(max_length=SHORT_TEXT, blank=True)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["dataset", "id"]
@@ -312,3 +318,104 @@ class Targets(models.Model):
             return None
         return {"percentile": self.latency_percentile, "max_ms": self.latency_max_ms,
                 "min_throughput_per_s": self.min_throughput_per_s}
+
+
+class LoadTest(models.Model):
+    """An endpoint called at a list of request rates, each for ``duration_s`` seconds, with its dataset's
+    inputs (cycled): latency percentiles with intervals and the error rate per rate, and the ``knee_rate``,
+    the first rate at which the latency target stops holding (null when it holds at every rate or no
+    latency target is set)."""
+
+    audit = Audited(poc_field="poc", exclude=("results",), label="load test")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    poc = models.ForeignKey(PoC, on_delete=models.CASCADE, related_name="load_tests")
+    endpoint = models.ForeignKey(ModelEndpoint, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="load_tests")
+    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="load_tests")
+    rates = models.JSONField(help_text="Requests per second, in the order they are run")
+    duration_s = models.FloatField(validators=[MinValueValidator(0.5), MaxValueValidator(3600)])
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    job_id = models.BigIntegerField(null=True, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    results = models.JSONField(null=True, blank=True)
+    knee_rate = models.FloatField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Load test {self.pk}"
+
+
+class Monitoring(models.Model):
+    """Drift watch after a go: the standard dataset's items sent again to ``endpoint`` on a schedule, each
+    re-run compared with ``baseline_run`` (the standard-dataset run the decision was signed on) item by item.
+
+    Not part of the signed record: a PoC decided with a go accepts these settings and the re-runs, and
+    nothing else (``services.check_monitorable``)."""
+
+    audit = Audited(poc_field="poc", label="drift watch")
+
+    class Schedule(models.TextChoices):
+        OFF = "off", "Off"
+        WEEKLY = "weekly", "Weekly"
+        MONTHLY = "monthly", "Monthly"
+
+    poc = models.OneToOneField(PoC, on_delete=models.CASCADE, related_name="monitoring")
+    schedule = models.CharField(max_length=8, choices=Schedule.choices, default=Schedule.OFF)
+    endpoint = models.ForeignKey(ModelEndpoint, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="monitorings")
+    baseline_run = models.ForeignKey(EvalRun, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                     help_text="The standard-dataset run the decision was signed on")
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Drift watch of {self.poc_id}"
+
+
+class MonitoringRun(models.Model):
+    """One re-run of a drift watch: the standard dataset's items sent to the endpoint, and the paired
+    difference of the metric against the baseline run on the same items (``value``, 95% interval)."""
+
+    audit = Audited(poc_field="poc", exclude=("results",), label="drift re-run")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    poc = models.ForeignKey(PoC, on_delete=models.CASCADE, related_name="monitoring_runs")
+    monitoring = models.ForeignKey(Monitoring, on_delete=models.CASCADE, related_name="runs")
+    endpoint = models.ForeignKey(ModelEndpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    baseline_run = models.ForeignKey(EvalRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    job_id = models.BigIntegerField(null=True, blank=True)
+    error = BoundedTextField(blank=True)
+    metric = models.CharField(max_length=32, blank=True)
+    n = models.PositiveIntegerField(null=True, blank=True, help_text="Items compared (in both runs)")
+    value = models.FloatField(null=True, blank=True, help_text="Re-run minus baseline, on the same items")
+    ci_low = models.FloatField(null=True, blank=True)
+    ci_high = models.FloatField(null=True, blank=True)
+    alert = models.BooleanField(default=False, help_text="A drop beyond the interval (its upper bound below 0)")
+    results = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Drift re-run {self.pk}"

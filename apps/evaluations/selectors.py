@@ -138,6 +138,8 @@ def run_detail(run: EvalRun, targets=_UNSET) -> dict:
         "concurrency": run.concurrency,
         "limit": run.limit,
         "cancel_requested": run.cancel_requested,
+        "imported_from": results.get("imported_from"),  # the tool whose file was read (None: the portal's own)
+        "import_notes": results.get("import_notes") or [],
     }
     for key in ("metrics", "per_class", "confusion_matrix", "segments", "failure_modes", "latency", "throughput",
                 "errors", "max_in_flight"):
@@ -355,6 +357,9 @@ def _run_items(run: EvalRun) -> paired.Items:
     return paired.items_from_file(data, filename=run.file_name, pass_threshold=run.pass_threshold)
 
 
+run_items = _run_items  # the drift watch reads its baseline's items the same way
+
+
 def _interval(stored: dict | None) -> dict:
     stored = stored or {}
     return {"value": stored.get("value"), "ci_low": stored.get("ci_low"), "ci_high": stored.get("ci_high")}
@@ -543,3 +548,128 @@ def targets_badge_context(poc, page_context) -> dict:
     status = poc_target_status(poc)
     return {"poc": poc, "quality": status["quality"], "latency": status["latency"],
             "quality_text": VERDICT_TEXT.get(status["quality"]), "latency_text": VERDICT_TEXT.get(status["latency"])}
+
+
+def load_tests_for(poc):
+    from apps.evaluations.models import LoadTest
+
+    return LoadTest.objects.filter(poc=poc).select_related("endpoint", "dataset").order_by("-created_at", "-id")
+
+
+def load_tests_listed(poc, limit: int = 20) -> list[dict]:
+    """The newest load tests as ``load_test_body`` reads them, with their jobs read in one query."""
+    tests = list(load_tests_for(poc)[:limit])
+    wanted = [t.job_id for t in tests if t.status not in ("done", "cancelled") and t.job_id]
+    jobs = {j.pk: j for j in Job.objects.filter(pk__in=wanted)} if wanted else {}
+    return [load_test_body(t, job=jobs.get(t.job_id)) | {"endpoint_name": str(t.endpoint or "—")} for t in tests]
+
+
+def load_test_body(test, job=_UNSET) -> dict:
+    """A load test as the API and page read it: status (from its job until it is done), per rate ``{rate, n,
+    answered, achieved_rate, p50, p95, p99 ({value, ci_low, ci_high} or null), error_rate}``, the knee."""
+    from apps.evaluations.models import LoadTest
+
+    status, error = test.status, ""
+    if test.status not in (LoadTest.Status.DONE, LoadTest.Status.CANCELLED) and test.job_id:
+        job = job_for(test, test.job_id) if job is _UNSET else job
+        if job is not None:
+            status = {Job.Status.FAILED: LoadTest.Status.FAILED, Job.Status.QUEUED: LoadTest.Status.QUEUED}.get(
+                job.status, LoadTest.Status.RUNNING)
+            error = job.error if status == LoadTest.Status.FAILED else ""
+    results = test.results or {}
+    return {
+        "id": test.pk, "status": status, "error": error, "cancel_requested": test.cancel_requested,
+        "endpoint": test.endpoint_id, "dataset": test.dataset_id,
+        "requested_rates": test.rates, "duration_s": test.duration_s, "rates": results.get("rates") or [],
+        "knee_rate": test.knee_rate, "percentile": results.get("percentile"), "max_ms": results.get("max_ms"),
+        "notes": results.get("notes") or [], "created_at": test.created_at.isoformat() if test.created_at else None,
+    }
+
+
+def load_test_answer(body: dict, endpoint_name: str) -> str | None:
+    """A finished load test as a sentence answering the latency question (None before it has rates)."""
+    if body["status"] != "done" or not body["rates"]:
+        return None
+    key = body["percentile"] if body["percentile"] in ("p50", "p95", "p99") else "p95"
+    parts = []
+    for row in body["rates"]:
+        stored = row.get(key)
+        shown = (f"{_n(stored['value'], 0)} ms ({_n(stored['ci_low'], 0)}–{_n(stored['ci_high'], 0)})"
+                 if stored else "no answer")
+        errors = f", {row['error_rate']:.1%} errors" if row.get("error_rate") else ""
+        parts.append(f"{row['rate']:g}/s: {shown}{errors}")
+    text = f"{key} latency of {endpoint_name} by request rate (95% intervals), load test #{body['id']}: "
+    text += "; ".join(parts) + "."
+    if body["percentile"] and body["max_ms"] is not None:
+        target = f"{body['percentile']} ≤ {body['max_ms']:g} ms"
+        text += (f" Target {target}: stops holding at {body['knee_rate']:g} requests per second."
+                 if body["knee_rate"] is not None else f" Target {target}: holds at every rate tested.")
+    return text
+
+
+# --- Drift watch ----------------------------------------------------------------------------------------------
+
+
+def monitoring_for(poc):
+    from apps.evaluations.models import Monitoring
+
+    return Monitoring.objects.filter(poc_id=poc.pk).first()
+
+
+def last_monitoring_run(poc):
+    from apps.evaluations.models import MonitoringRun
+
+    return MonitoringRun.objects.filter(poc_id=poc.pk).order_by("-created_at", "-id").first()
+
+
+def monitoring_body(poc, row=_UNSET, last=_UNSET) -> dict:
+    """The drift watch as the API reads it: ``schedule``, ``endpoint``, ``baseline_run``, ``last_run`` (the newest
+    re-run: id, status, when, error; null before the first) and ``drift`` (the newest finished re-run minus the
+    baseline on the same items, with its 95% interval, and ``alert``: a drop beyond the interval)."""
+    from apps.evaluations.models import MonitoringRun
+
+    row = monitoring_for(poc) if row is _UNSET else row
+    last = last_monitoring_run(poc) if last is _UNSET else last
+    done = last if last is not None and last.status == MonitoringRun.Status.DONE else (
+        MonitoringRun.objects.filter(poc_id=poc.pk, status=MonitoringRun.Status.DONE)
+        .order_by("-created_at", "-id").first() if last is not None else None)
+    return {
+        "schedule": row.schedule if row else "off",
+        "endpoint": row.endpoint_id if row else None,
+        "baseline_run": row.baseline_run_id if row else None,
+        "last_run": None if last is None else {
+            "id": last.pk, "status": last.status, "started_at": last.created_at.isoformat(),
+            "finished_at": last.finished_at.isoformat() if last.finished_at else None, "error": last.error,
+        },
+        "drift": {
+            "value": done.value if done else None, "ci_low": done.ci_low if done else None,
+            "ci_high": done.ci_high if done else None, "alert": bool(done and done.alert),
+        },
+    }
+
+
+def monitoring_card(poc, user) -> dict:
+    """The Evaluations tab's drift-watch card: the body, the metric and item count of the newest finished
+    re-run, and whether the user may change the watch (``edit_ops_items`` on a go PoC)."""
+    from apps.evaluations.models import MonitoringRun
+    from apps.evaluations.providers import decision_outcome
+    from apps.pocs import access
+    from apps.pocs.models import Stage
+
+    row = monitoring_for(poc)
+    last = last_monitoring_run(poc)
+    body = monitoring_body(poc, row, last)
+    go = poc.stage == Stage.DECIDED and decision_outcome(poc) == "go"
+    done = MonitoringRun.objects.filter(poc_id=poc.pk, status=MonitoringRun.Status.DONE).order_by(
+        "-created_at", "-id").first() if last is not None else None
+    return {"monitoring": body, "monitoring_row": row, "monitoring_done": done, "monitoring_go": go,
+            "can_monitor": go and access.allowed(poc, user, access.EDIT_OPS_ITEMS)}
+
+
+def peak_rate_suggestions(poc, factor: float | None = None) -> list[dict]:
+    """The cost model's volumes (1×, 5×, 20× by default) as peak request rates, through the provider ``costs``
+    registers: ``{"label", "volume_per_month", "rate"}`` each; empty without a cost model's volume."""
+    from apps.evaluations import providers
+
+    return providers.suggested_rates(providers.peak_volumes(poc),
+                                     providers.DEFAULT_PEAK_FACTOR if factor is None else factor)

@@ -20,12 +20,15 @@ from django.utils import timezone
 from apps.audit.context import audited
 from apps.core.errors import ValidationFailed
 from apps.core.jobs import job_enqueue, job_progress
+from apps.core.models import Job
 from apps.core.versioning import check_fields, refuse, validate, versioned_update
 from apps.evaluations import compute
+from apps.evaluations.measured import quality_measured
 from apps.evaluations.models import Dataset, EvalRun, ModelVersion, Targets
 from apps.pocs import access
 from apps.pocs.models import PoC
 from apps.pocs.services import check_open
+from apps.pocs.signals import inputs_changed
 
 DATASET_FIELDS = ("name", "kind", "description", "provenance", "is_standard")
 MODEL_VERSION_FIELDS = ("name", "provider", "release", "notes")
@@ -49,6 +52,7 @@ def _create(model, *, poc: PoC, user, data: dict[str, Any], fields) -> Any:
     validate(row, ["poc", *fields])  # every field: the required ones are refused when missing
     with audited(user):
         row.save()
+        inputs_changed(poc.pk)
     return row
 
 
@@ -82,9 +86,11 @@ def dataset_update(*, dataset: Dataset, user, changes: dict[str, Any], version) 
     _check(dataset.poc, user)
     check_fields(changes, DATASET_FIELDS)
     _one_standard(dataset.poc, changes, other_than=dataset.pk)
-    return versioned_update(
+    saved = versioned_update(
         obj=dataset, user=user, changes=changes, version=version, snapshot=dataset_snapshot, what="dataset"
     )
+    inputs_changed(dataset.poc_id)
+    return saved
 
 
 def model_version_create(*, poc: PoC, user, data: dict[str, Any]) -> ModelVersion:
@@ -234,15 +240,17 @@ def eval_run_compute(*, run_id: int, user=None, job=None, resamples: int | None 
     del data
     progress(35, "Validating")
     outcomes = compute.validate(table, pass_threshold=run.pass_threshold)
+    imported = {"imported_from": table.imported, "import_notes": table.notes[1:]} if table.imported else {}
     del table
     progress(50, f"Computing metrics and {resamples:,} bootstrap resamples")
-    results = compute.compute(outcomes, resamples=resamples, seed=seed)
+    results = {**compute.compute(outcomes, resamples=resamples, seed=seed), **imported}
     progress(90, "Saving the results")
     return eval_run_store(run=run, user=user if user is not None else getattr(job, "created_by", None),
                           results=results, job_id=job.pk if job is not None else None)
 
 
-HARNESS_RESULTS = ("throughput", "errors", "max_in_flight")  # measured by the calls, kept by a recompute
+# Measured by the calls (and what they warned of: cancelled, errors), kept by a recompute from the results file.
+HARNESS_RESULTS = ("throughput", "errors", "max_in_flight", "call_warnings")
 
 
 def eval_run_store(*, run: EvalRun, user, results: dict, job_id: int | None = None, extra: dict | None = None,
@@ -256,7 +264,8 @@ def eval_run_store(*, run: EvalRun, user, results: dict, job_id: int | None = No
     with audited(user), transaction.atomic():
         locked = EvalRun.objects.select_for_update().get(pk=run.pk)
         if locked.source == EvalRun.Source.HARNESS and locked.results and "errors" not in results:
-            results = {**results, **{key: locked.results.get(key) for key in HARNESS_RESULTS}}
+            kept = {key: locked.results.get(key) for key in HARNESS_RESULTS}
+            results = {**results, **kept, "warnings": [*(kept["call_warnings"] or []), *results.get("warnings", [])]}
         locked.results = results
         locked.kind = results["kind"]
         locked.n = results["n"]
@@ -274,6 +283,8 @@ def eval_run_store(*, run: EvalRun, user, results: dict, job_id: int | None = No
             locked.status = status
             fields.append("status")
         locked.save(update_fields=[*fields, "updated_at"])
+        quality_measured.send(sender=EvalRun, poc=run.poc, user=user)
+        inputs_changed(run.poc_id)
     return {"run": run.pk, "n": results["n"], "kind": results["kind"]}
 
 
@@ -300,6 +311,7 @@ def targets_update(*, poc: PoC, user, changes: dict[str, Any], version) -> Targe
     with audited(user), transaction.atomic():
         row, _ = Targets.objects.get_or_create(poc=poc)
         row.poc = poc
+        inputs_changed(poc.pk)
         return versioned_update(obj=row, user=user, changes=changes, version=version, snapshot=targets_snapshot,
                                 what="targets")
 
@@ -369,9 +381,91 @@ def dataset_items_replace(*, dataset: Dataset, user, upload) -> int:
         locked.items_file_name = compute_safe_name(upload.name)
         locked.items_sha256 = hashlib.sha256(data).hexdigest()
         locked.save(update_fields=["items_count", "items_file_name", "items_sha256", "updated_at"])
+        inputs_changed(dataset.poc_id)
     dataset.items_count, dataset.items_file_name, dataset.items_sha256 = (
         locked.items_count, locked.items_file_name, locked.items_sha256)
     return len(rows)
+
+
+ITEM_FIELDS = ("item_id", "input", "label", "segment")
+
+
+def dataset_item_snapshot(item) -> dict:
+    return {f: getattr(item, f) for f in ITEM_FIELDS}
+
+
+def _short(value: str, limit: int = 60) -> str:
+    value = " ".join(str(value).split())
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def _item_recorded(dataset: Dataset, change: str) -> None:
+    """Record a change of one item on the dataset's audited row (inside the caller's audited transaction):
+    the trail then says who changed which item, from what to what."""
+    from apps.evaluations.models import DatasetItem
+
+    locked = Dataset.objects.select_for_update().get(pk=dataset.pk)
+    locked.items_count = DatasetItem.objects.filter(dataset=locked).count()
+    locked.items_change = change[: Dataset._meta.get_field("items_change").max_length]
+    locked.save(update_fields=["items_count", "items_change", "updated_at"])
+    inputs_changed(dataset.poc_id)
+    dataset.items_count, dataset.items_change = locked.items_count, locked.items_change
+
+
+def _item_apply(dataset: Dataset):
+    from apps.evaluations.models import DatasetItem
+
+    def apply(row, changes: dict[str, Any]) -> list[str]:
+        for name, value in changes.items():
+            setattr(row, name, "" if value is None else str(value).strip())
+        if "item_id" in changes and DatasetItem.objects.filter(
+                dataset=dataset, item_id=row.item_id).exclude(pk=row.pk).exists():
+            raise refuse("item_id", f"The dataset already has an item with the id {row.item_id}.")
+        return list(changes)
+
+    return apply
+
+
+def dataset_item_create(*, dataset: Dataset, user, data: dict[str, Any]):
+    """Add one item to the dataset (``item_id``, ``input``, ``label`` required; ``segment`` optional)."""
+    from apps.evaluations.models import DatasetItem
+
+    _check(dataset.poc, user)
+    check_fields(data, ITEM_FIELDS)
+    row = DatasetItem(dataset=dataset)
+    _item_apply(dataset)(row, {f: data.get(f, "") for f in ITEM_FIELDS})
+    validate(row, list(ITEM_FIELDS))
+    with audited(user), transaction.atomic():
+        row.save()
+        _item_recorded(dataset, f"Added item {_short(row.item_id)}: label “{_short(row.label)}”.")
+    return row
+
+
+def dataset_item_update(*, item, user, changes: dict[str, Any], version):
+    """Change one item (any of ``ITEM_FIELDS``); the dataset's trail records each field before and after."""
+    dataset = item.dataset
+    _check(dataset.poc, user)
+    check_fields(changes, ITEM_FIELDS)
+    before = dataset_item_snapshot(item)
+    with audited(user), transaction.atomic():
+        row = versioned_update(obj=item, user=user, changes=changes, version=version,
+                               snapshot=dataset_item_snapshot, what="item", apply=_item_apply(dataset))
+        after = dataset_item_snapshot(row)
+        changed = [f"{name} “{_short(before[name])}” → “{_short(after[name])}”"
+                   for name in ITEM_FIELDS if before[name] != after[name]]
+        if changed:
+            _item_recorded(dataset, f"Changed item {_short(before['item_id'])}: " + "; ".join(changed) + ".")
+    row.dataset = dataset
+    return row
+
+
+def dataset_item_delete(*, item, user) -> None:
+    """Remove one item; the dataset's trail records which (with its label)."""
+    dataset = item.dataset
+    _check(dataset.poc, user)
+    with audited(user), transaction.atomic():
+        item.delete()
+        _item_recorded(dataset, f"Removed item {_short(item.item_id)} (label “{_short(item.label)}”).")
 
 
 def model_endpoint_snapshot(endpoint) -> dict:
@@ -521,7 +615,8 @@ def harness_run_create(*, poc: PoC, user, dataset, endpoint, concurrency=None, l
 
 
 def harness_run_cancel(*, run: EvalRun, user) -> EvalRun:
-    """Stop a live run: no new request starts within a second; what was answered is kept and computed."""
+    """Stop a live run: no new request starts within a second; what was answered is kept and computed. A run
+    whose job has not started yet ends ``cancelled`` at once."""
     _check(run.poc, user)
     if run.source != EvalRun.Source.HARNESS:
         raise refuse("run", "Only a live run can be cancelled.")
@@ -530,7 +625,14 @@ def harness_run_cancel(*, run: EvalRun, user) -> EvalRun:
         if locked.status in (EvalRun.Status.DONE, EvalRun.Status.FAILED, EvalRun.Status.CANCELLED):
             raise refuse("run", f"The run has already ended ({locked.status}).")
         locked.cancel_requested = True
-        locked.save(update_fields=["cancel_requested", "updated_at"])
+        fields = ["cancel_requested", "updated_at"]
+        job = Job.objects.filter(pk=locked.job_id).only("status").first() if locked.job_id else None
+        if job is None or job.status == Job.Status.QUEUED:
+            # Not started: nothing will be called (the job, should a worker still take it, sees the flag
+            # before any call and only marks the run cancelled again).
+            locked.status = EvalRun.Status.CANCELLED
+            fields.append("status")
+        locked.save(update_fields=fields)
     locked.poc = run.poc
     return locked
 
@@ -569,6 +671,7 @@ def harness_run_execute(*, run_id: int, job=None) -> dict:
         harness.Limits(concurrency=min(run.concurrency or endpoint.max_concurrency, endpoint.max_concurrency),
                        timeout_s=endpoint.timeout_s, max_reply_bytes=settings.HARNESS_MAX_REPLY_BYTES,
                        deadline_s=settings.HARNESS_MAX_RUN_SECONDS, rate_per_s=endpoint.max_rate_per_s),
+        ca_file=settings.MODEL_ENDPOINT_CA_FILE,
     )
     del bodies
     _watch(engine, run, job, total=len(items))
@@ -596,6 +699,7 @@ def harness_run_execute(*, run_id: int, job=None) -> dict:
                    "failure_modes": [], "latency": None}
         warnings.append("No call was answered: there is nothing to compute metrics from.")
     results.update(stats)
+    results["call_warnings"] = warnings
     results["warnings"] = [*warnings, *results.get("warnings", [])]
     name = f"harness-run-{run.pk}.jsonl"
     run.file.save(name, ContentFile(results_file), save=False)
@@ -656,3 +760,424 @@ def _harness_files(items, calls, *, match: str) -> tuple[bytes, bytes]:
 def _harness_mark(run: EvalRun, status: str, job) -> None:
     with audited(getattr(job, "created_by", None)):
         EvalRun.objects.filter(pk=run.pk).update(status=status, updated_at=timezone.now())
+
+
+# --- Load tests -------------------------------------------------------------------------------------------------
+
+LOAD_TEST_JOB_KIND = "evaluations.load_test"
+DEFAULT_RATES = (1, 5, 20)
+MAX_RATES = 10
+
+
+def _rates(value) -> list[float]:
+    if value in (None, "", []):
+        return [float(r) for r in DEFAULT_RATES]
+    if isinstance(value, str):
+        value = [part for part in value.replace(";", ",").split(",") if part.strip()]
+    if not isinstance(value, list | tuple) or not value or len(value) > MAX_RATES:
+        raise refuse("rates", f"Give 1 to {MAX_RATES} request rates per second, e.g. 1, 5, 20.")
+    rates = [_number("rates", r, default=None, kind=float, low=0.01, high=100_000) for r in value]
+    if len(set(rates)) != len(rates):
+        raise refuse("rates", "Give each rate once.")
+    return sorted(rates)
+
+
+def load_test_create(*, poc: PoC, user, endpoint, dataset, rates=None, duration_s=None):
+    """Queue a load test: ``endpoint`` called at each rate (default 1, 5 and 20 per second) for ``duration_s``
+    seconds (default 10) with the dataset's inputs; total requests and time are bounded by the live-run
+    settings (``HARNESS_MAX_ITEMS``, ``HARNESS_MAX_RUN_SECONDS``)."""
+    import math
+
+    from apps.evaluations import endpoints
+    from apps.evaluations.models import LoadTest, ModelEndpoint
+    from apps.evaluations.tasks import load_test_task
+
+    _check(poc, user)
+    if not isinstance(endpoint, ModelEndpoint):
+        endpoint = ModelEndpoint.objects.filter(poc=poc, pk=_number("endpoint", endpoint, default=None)).first()
+    if endpoint is None or endpoint.poc_id != poc.pk:
+        raise refuse("endpoint", "Choose one of this PoC's model endpoints.")
+    if not isinstance(dataset, Dataset):
+        dataset = Dataset.objects.filter(poc=poc, pk=_number("dataset", dataset, default=None)).first()
+    if dataset is None or dataset.poc_id != poc.pk:
+        raise refuse("dataset", "Choose one of this PoC's datasets.")
+    if not dataset.items_count:
+        raise refuse("dataset", "The dataset has no items yet; its inputs are what the load test sends.")
+    try:
+        endpoints.allowed_entry(endpoint.url)
+    except endpoints.EndpointRefused as error:
+        raise refuse("endpoint", str(error)) from None
+    rates = _rates(rates)
+    duration = _number("duration_s", duration_s, default=10.0, kind=float, low=0.5, high=3600)
+    if duration * len(rates) > settings.HARNESS_MAX_RUN_SECONDS:
+        raise refuse("duration_s", f"{len(rates)} rates of {duration:g} s take longer than the "
+                                   f"{settings.HARNESS_MAX_RUN_SECONDS} s a test may run (HARNESS_MAX_RUN_SECONDS).")
+    total = sum(math.ceil(rate * duration) for rate in rates)
+    if total > settings.HARNESS_MAX_ITEMS:
+        raise refuse("duration_s", f"These rates and duration make {total:,} requests; the limit is "
+                                   f"{settings.HARNESS_MAX_ITEMS:,} (HARNESS_MAX_ITEMS).")
+    test = LoadTest(poc=poc, endpoint=endpoint, dataset=dataset, rates=rates, duration_s=duration, created_by=user)
+    with audited(user):
+        test.save()
+        job = job_enqueue(kind=LOAD_TEST_JOB_KIND, task=load_test_task, subject=test, user=user)
+        test.job_id = job.pk
+        test.save(update_fields=["job_id", "updated_at"])
+    return test
+
+
+def load_test_execute(*, load_test_id: int, job=None) -> dict:
+    """The load test's job: each rate in turn, requests started evenly at that rate (capped by the endpoint's
+    ``max_rate_per_s``) for the duration, at most ``max_concurrency`` in flight; then the percentiles, error
+    rates and the knee against the PoC's latency target."""
+    import math
+
+    from apps.evaluations import endpoints, harness, loadtest
+    from apps.evaluations.models import DatasetItem, LoadTest, ModelEndpoint
+
+    test = LoadTest.objects.select_related("poc").get(pk=load_test_id)
+    check_open(test.poc)
+    if test.cancel_requested:
+        with audited(getattr(job, "created_by", None)):
+            LoadTest.objects.filter(pk=test.pk).update(status=LoadTest.Status.CANCELLED, updated_at=timezone.now())
+        return {"load_test": test.pk, "cancelled": True}
+    LoadTest.objects.filter(pk=test.pk).update(status=LoadTest.Status.RUNNING, updated_at=timezone.now())
+    endpoint = ModelEndpoint.objects.filter(pk=test.endpoint_id).first()
+    if endpoint is None:
+        raise ValidationFailed("The load test's model endpoint was deleted.")
+    try:
+        destination = endpoints.checked_destination(endpoint.url)
+    except endpoints.EndpointRefused as error:
+        raise ValidationFailed(str(error)) from None
+    inputs = list(DatasetItem.objects.filter(dataset_id=test.dataset_id).order_by("id")
+                  .values_list("input", flat=True)[: settings.HARNESS_MAX_ITEMS])
+    if not inputs:
+        raise ValidationFailed("The dataset has no items.")
+    headers = endpoints.decrypt_headers(endpoint.headers_encrypted)
+    read = harness.response_reader(endpoint.kind, endpoint.response_path)
+    rows, notes = [], []
+    cancelled = False
+    for index, wanted in enumerate(test.rates):
+        rate = min(wanted, endpoint.max_rate_per_s) if endpoint.max_rate_per_s else wanted
+        if rate < wanted:
+            notes.append(f"{wanted:g} per second was capped at the endpoint's {rate:g} (max_rate_per_s).")
+        n = math.ceil(wanted * test.duration_s)
+        bodies = harness.request_bodies(endpoint.kind, model=endpoint.model, template=endpoint.request_template,
+                                        inputs=[inputs[i % len(inputs)] for i in range(n)])
+        engine = harness.Engine(
+            destination, headers, bodies, read,
+            harness.Limits(concurrency=endpoint.max_concurrency, timeout_s=endpoint.timeout_s,
+                           max_reply_bytes=settings.HARNESS_MAX_REPLY_BYTES,
+                           deadline_s=test.duration_s + endpoint.timeout_s, rate_per_s=rate),
+            ca_file=settings.MODEL_ENDPOINT_CA_FILE,
+        )
+        if job is not None:
+            job_progress(job, progress=5 + int(85 * index / len(test.rates)),
+                         message=f"Calling at {wanted:g} per second ({index + 1} of {len(test.rates)})")
+        thread = engine.run_in_thread()
+        while thread.is_alive():
+            thread.join(0.25)
+            if LoadTest.objects.filter(pk=test.pk, cancel_requested=True).exists():
+                engine.stop("cancel")
+        thread.join()
+        if engine.failure is not None:
+            raise ValidationFailed("The calls stopped on an internal error; see the log.") from engine.failure
+        made = [c for c in engine.calls if c is not None]
+        if made:
+            rows.append(loadtest.rate_row(
+                rate=wanted, latencies_ms=[c.latency_ms for c in made if not c.error], calls=len(made),
+                errors=sum(1 for c in made if c.error), elapsed_s=engine.elapsed_s, seed=0, index=index))
+        if engine.stopped_by == "cancel":
+            cancelled = True
+            notes.append(f"Cancelled at {wanted:g} per second after {len(made):,} of {n:,} requests; "
+                         "later rates were not run.")
+            break
+    from apps.evaluations.selectors import targets_for
+
+    targets = targets_for(test.poc)
+    percentile = targets.latency_percentile or None
+    knee = loadtest.knee(rows, percentile=percentile, max_ms=targets.latency_max_ms)
+    results = {"rates": rows, "percentile": percentile, "max_ms": targets.latency_max_ms,
+               "duration_s": test.duration_s, "notes": notes}
+    status = LoadTest.Status.CANCELLED if cancelled else LoadTest.Status.DONE
+    with audited(getattr(job, "created_by", None)):
+        LoadTest.objects.filter(pk=test.pk).update(results=results, knee_rate=knee, status=status,
+                                                   updated_at=timezone.now())
+    return {"load_test": test.pk, "rates": len(rows), "knee_rate": knee, "cancelled": cancelled}
+
+
+def validation_answer_from_load_test(*, load_test, user, evidence_url: str, version=None):
+    """Write a finished load test's latency per rate (and its knee) as the answer of the latency validation
+    question, linking the test as evidence, through the kickoff's own ``validation_update``."""
+    from apps.checklists import selectors as kickoff_selectors
+    from apps.checklists import services as kickoff_services
+    from apps.evaluations.selectors import load_test_answer, load_test_body
+
+    _check(load_test.poc, user)
+    answer = load_test_answer(load_test_body(load_test), str(load_test.endpoint or "the removed endpoint"))
+    if answer is None:
+        raise refuse("load_test", "The load test has not finished; there is nothing to answer with yet.")
+    question = next(v for v in kickoff_selectors.validations(load_test.poc) if v.kind == "latency")
+    question.poc = load_test.poc
+    return kickoff_services.validation_update(
+        validation=question, user=user, changes={"answer": answer, "evidence_url": evidence_url},
+        version=question.version if version in (None, "") else version,
+    )
+
+
+def load_test_cancel(*, load_test, user):
+    """Stop a load test: no new request starts within a quarter of a second and no later rate is run; the
+    rates measured so far are kept. A test whose job has not started ends ``cancelled`` at once."""
+    from apps.evaluations.models import LoadTest
+
+    _check(load_test.poc, user)
+    with audited(user), transaction.atomic():
+        locked = LoadTest.objects.select_for_update().get(pk=load_test.pk)
+        job = Job.objects.filter(pk=locked.job_id).only("status", "error").first() if locked.job_id else None
+        ended = locked.status in (LoadTest.Status.DONE, LoadTest.Status.CANCELLED) or (
+            job is not None and job.status == Job.Status.FAILED)
+        if ended:
+            raise refuse("load_test", "The load test has already ended.")
+        locked.cancel_requested = True
+        fields = ["cancel_requested", "updated_at"]
+        if job is None or job.status == Job.Status.QUEUED:
+            locked.status = LoadTest.Status.CANCELLED
+            fields.append("status")
+        locked.save(update_fields=fields)
+    locked.poc = load_test.poc
+    return locked
+
+
+# --- Drift watch after a go ---------------------------------------------------------------------------------
+
+MONITORING_FIELDS = ("schedule", "endpoint", "baseline_run")
+MONITORING_JOB_KIND = "evaluations.monitoring"
+SCHEDULE_DAYS = {"weekly": 7, "monthly": 30}
+DRIFT_RESAMPLES = 2000
+NOT_GO = "A decided PoC cannot be changed."
+
+
+def check_monitorable(poc: PoC) -> None:
+    """The deliberate exception to ``check_open``: drift-watch settings and re-runs are not part of the signed
+    record, so a PoC decided with a go accepts them (and only them); a no-go refuses them like any write, and
+    a PoC not yet decided has nothing to watch."""
+    from apps.evaluations.providers import decision_outcome
+    from apps.pocs.models import Stage
+
+    if poc.stage != Stage.DECIDED:
+        raise ValidationFailed("Drift watch starts after a go: this PoC is not decided yet.")
+    if decision_outcome(poc) != "go":
+        raise ValidationFailed(NOT_GO)
+
+
+def monitoring_snapshot(row) -> dict:
+    return {"schedule": row.schedule, "endpoint": row.endpoint_id, "baseline_run": row.baseline_run_id}
+
+
+def _standard_runs(poc: PoC):
+    return EvalRun.objects.filter(poc=poc, dataset__is_standard=True, results__isnull=False).exclude(file="")
+
+
+def default_baseline(poc: PoC) -> EvalRun | None:
+    """The run the decision was signed on: the standard-dataset run the measured quality was read from (the
+    snapshot holds it and its results), else the newest computed run on the standard dataset."""
+    from apps.evaluations.selectors import measured_quality
+
+    measured = measured_quality(poc)
+    if measured and measured.get("run"):
+        run = _standard_runs(poc).filter(pk=measured["run"]).first()
+        if run is not None:
+            return run
+    return _standard_runs(poc).order_by("-computed_at", "-id").first()
+
+
+def _monitoring_apply(poc: PoC):
+    from apps.evaluations.models import ModelEndpoint, Monitoring
+
+    def apply(row, changes: dict[str, Any]) -> list[str]:
+        fields = []
+        if "schedule" in changes:
+            value = str(changes["schedule"] or "").strip()
+            if value not in Monitoring.Schedule.values:
+                raise refuse("schedule", "Choose off, weekly or monthly.")
+            row.schedule = value
+            fields.append("schedule")
+        if "endpoint" in changes:
+            value = changes["endpoint"]
+            if value in (None, ""):
+                row.endpoint = None
+            else:
+                endpoint = value if isinstance(value, ModelEndpoint) else ModelEndpoint.objects.filter(
+                    poc=poc, pk=_number("endpoint", value, default=None)).first()
+                if endpoint is None or endpoint.poc_id != poc.pk:
+                    raise refuse("endpoint", "Choose one of this PoC's model endpoints.")
+                row.endpoint = endpoint
+            fields.append("endpoint")
+        if "baseline_run" in changes:
+            value = changes["baseline_run"]
+            run = value if isinstance(value, EvalRun) else _standard_runs(poc).filter(
+                pk=_number("baseline_run", value, default=None)).first()
+            if run is None or run.poc_id != poc.pk or not _standard_runs(poc).filter(pk=run.pk).exists():
+                raise refuse("baseline_run", "Choose a computed run on the PoC's standard dataset.")
+            row.baseline_run = run
+            fields.append("baseline_run")
+        if row.baseline_run_id is None:
+            row.baseline_run = default_baseline(poc)
+            fields.append("baseline_run")
+        if row.schedule != Monitoring.Schedule.OFF:
+            if row.endpoint_id is None:
+                raise refuse("endpoint", "Choose the endpoint the re-runs call.")
+            if row.baseline_run_id is None:
+                raise refuse("baseline_run", "The standard dataset has no computed run to compare with.")
+        return fields
+
+    return apply
+
+
+def monitoring_update(*, poc: PoC, user, changes: dict[str, Any], version=None):
+    """Set the drift watch of a PoC decided with a go: ``schedule`` (off / weekly / monthly), the ``endpoint``
+    the re-runs call and the ``baseline_run`` they are compared with (default: the standard-dataset run the
+    decision was signed on). Held by ``edit_ops_items`` (the production owner, and whoever edits)."""
+    from apps.evaluations.models import Monitoring
+
+    access.check(poc, user, access.EDIT_OPS_ITEMS)
+    check_monitorable(poc)
+    check_fields(changes, MONITORING_FIELDS)
+    with audited(user), transaction.atomic():
+        row, _ = Monitoring.objects.get_or_create(poc=poc)
+        row.poc = poc
+        saved = versioned_update(obj=row, user=user, changes=changes,
+                                 version=row.version if version in (None, "") else version,
+                                 snapshot=monitoring_snapshot, what="drift watch", apply=_monitoring_apply(poc))
+    saved.poc = poc
+    return saved
+
+
+def monitoring_due(*, now=None) -> list[int]:
+    """The daily check (beat): start a re-run for each watched go PoC whose weekly or monthly run is due (its
+    last re-run started at least 7 or 30 days ago, or none yet, and none is queued or running). Returns the new
+    re-runs' ids. Runs as the system: no person's right is involved, each PoC is held to ``check_monitorable``."""
+    from datetime import timedelta
+
+    from apps.evaluations.models import Monitoring, MonitoringRun
+    from apps.evaluations.tasks import monitoring_run_task
+
+    now = now or timezone.now()
+    started = []
+    watched = Monitoring.objects.exclude(schedule=Monitoring.Schedule.OFF).select_related("poc").order_by("pk")
+    for row in watched:
+        try:
+            check_monitorable(row.poc)
+        except ValidationFailed:
+            continue
+        with audited(None), transaction.atomic():
+            locked = Monitoring.objects.select_for_update(skip_locked=True).filter(pk=row.pk).first()
+            if locked is None or locked.endpoint_id is None or locked.baseline_run_id is None:
+                continue
+            runs = MonitoringRun.objects.filter(monitoring=locked)
+            open_runs = list(runs.filter(status__in=(MonitoringRun.Status.QUEUED, MonitoringRun.Status.RUNNING)))
+            failed = dict(Job.objects.filter(pk__in=[r.job_id for r in open_runs if r.job_id],
+                                             status=Job.Status.FAILED).values_list("pk", "error"))
+            for stale in (r for r in open_runs if r.job_id in failed):  # the job gave up (a worker died)
+                MonitoringRun.objects.filter(pk=stale.pk).update(
+                    status=MonitoringRun.Status.FAILED, error=failed[stale.job_id] or "The job failed.",
+                    finished_at=now)
+            if any(r.job_id not in failed for r in open_runs):
+                continue
+            last = runs.order_by("-created_at").values_list("created_at", flat=True).first()
+            if last is not None and now - last < timedelta(days=SCHEDULE_DAYS[locked.schedule]) - timedelta(hours=1):
+                continue
+            rerun = MonitoringRun.objects.create(poc=row.poc, monitoring=locked, endpoint_id=locked.endpoint_id,
+                                                 baseline_run_id=locked.baseline_run_id)
+            job = job_enqueue(kind=MONITORING_JOB_KIND, task=monitoring_run_task, subject=rerun)
+            MonitoringRun.objects.filter(pk=rerun.pk).update(job_id=job.pk)
+            started.append(rerun.pk)
+    return started
+
+
+def drift_metric(baseline: EvalRun) -> str:
+    """The metric a re-run is compared on: the PoC's quality target's when both runs have it, else accuracy
+    (classification) or the pass rate."""
+    from apps.evaluations.selectors import targets_for
+
+    metrics = (baseline.results or {}).get("metrics") or {}
+    wanted = targets_for(baseline.poc).quality_metric
+    if wanted and metrics.get(wanted):
+        return wanted
+    return "accuracy" if metrics.get("accuracy") else "pass_rate"
+
+
+def monitoring_run_execute(*, monitoring_run_id: int, job=None) -> dict:
+    """A re-run's job: the baseline's dataset items sent to the endpoint (as a live run), the answers scored the
+    same way, and the paired difference re-run − baseline on the items both answered, with its 95% bootstrap
+    interval (``paired.paired_difference``). A drop beyond the interval (upper bound below zero) raises the
+    alert and tells the production owner (the lead when none is named), once per re-run."""
+    from apps.evaluations import endpoints, harness, paired
+    from apps.evaluations.models import DatasetItem, ModelEndpoint, MonitoringRun
+    from apps.evaluations.selectors import run_items
+    from apps.notifications.services import notify
+
+    rerun = MonitoringRun.objects.select_related("poc", "baseline_run", "baseline_run__poc").get(pk=monitoring_run_id)
+    poc = rerun.poc
+    MonitoringRun.objects.filter(pk=rerun.pk).update(status=MonitoringRun.Status.RUNNING)
+    try:
+        check_monitorable(poc)
+        baseline = rerun.baseline_run
+        endpoint = ModelEndpoint.objects.filter(pk=rerun.endpoint_id).first()
+        if baseline is None or endpoint is None:
+            raise ValidationFailed("The drift watch's endpoint or baseline run was removed.")
+        destination = endpoints.checked_destination(endpoint.url)
+        items = list(DatasetItem.objects.filter(dataset_id=baseline.dataset_id).order_by("id")
+                     .values_list("item_id", "input", "label", "segment")[: settings.HARNESS_MAX_ITEMS])
+        if not items:
+            raise ValidationFailed("The standard dataset has no items to send.")
+        bodies = harness.request_bodies(endpoint.kind, model=endpoint.model, template=endpoint.request_template,
+                                        inputs=[item[1] for item in items])
+        engine = harness.Engine(
+            destination, endpoints.decrypt_headers(endpoint.headers_encrypted), bodies,
+            harness.response_reader(endpoint.kind, endpoint.response_path),
+            harness.Limits(concurrency=endpoint.max_concurrency, timeout_s=endpoint.timeout_s,
+                           max_reply_bytes=settings.HARNESS_MAX_REPLY_BYTES,
+                           deadline_s=settings.HARNESS_MAX_RUN_SECONDS, rate_per_s=endpoint.max_rate_per_s),
+            ca_file=settings.MODEL_ENDPOINT_CA_FILE,
+        )
+        del bodies
+        engine.run_in_thread().join()
+        if engine.failure is not None:
+            raise ValidationFailed("The calls stopped on an internal error; see the log.") from engine.failure
+        stats = harness.summary(engine.calls, elapsed_s=engine.elapsed_s, max_in_flight=engine.max_in_flight)
+        if not stats["throughput"]["answered"]:
+            raise ValidationFailed("No call was answered: there is nothing to compare.")
+        results_file, _ = _harness_files(items, engine.calls, match=endpoint.match)
+        metric = drift_metric(baseline)
+        now_items = paired.items_from_file(results_file, filename="results.jsonl",
+                                           pass_threshold=baseline.pass_threshold)
+        found = paired.paired_difference(now_items, run_items(baseline), metric, resamples=DRIFT_RESAMPLES,
+                                         seed=baseline.seed)
+    except (ValidationFailed, endpoints.EndpointRefused, compute.InputRefused) as error:
+        with audited(None):
+            MonitoringRun.objects.filter(pk=rerun.pk).update(status=MonitoringRun.Status.FAILED, error=str(error),
+                                                             finished_at=timezone.now())
+        raise ValidationFailed(str(error)) from None
+    alert = found["ci_high"] is not None and found["ci_high"] < 0
+    results = {"paired": found, "errors": stats["errors"], "throughput": stats["throughput"],
+               "baseline_value": ((baseline.results or {}).get("metrics") or {}).get(metric)}
+    with audited(None), transaction.atomic():
+        MonitoringRun.objects.filter(pk=rerun.pk).update(
+            status=MonitoringRun.Status.DONE, metric=metric, n=found["paired_n"], value=found["value"],
+            ci_low=found["ci_low"], ci_high=found["ci_high"], alert=alert, results=results,
+            finished_at=timezone.now())
+        if alert:
+            from django.urls import reverse
+
+            person = poc.production_owner or poc.lead
+            if person is not None:
+                notify(
+                    person, "evaluations.drift", f"Quality drop on {poc.name}",
+                    f"The drift watch's re-run of {poc.name} scores {metric.replace('_', ' ')} "
+                    f"{found['value']:+.3f} against the run the decision was signed on (95% interval "
+                    f"{found['ci_low']:+.3f} to {found['ci_high']:+.3f}, {found['paired_n']:,} items): a drop "
+                    "beyond the interval.",
+                    reverse("evaluations:index", args=[poc.pk]) + "#drift",
+                    occasion=f"evaluations.drift:{rerun.pk}",
+                )
+    return {"monitoring_run": rerun.pk, "alert": alert, "value": found["value"]}

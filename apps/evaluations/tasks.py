@@ -19,3 +19,30 @@ def harness_run_task(self, job_id: int):
     from apps.evaluations.services import harness_run_execute
 
     job_run(job_id, lambda job: harness_run_execute(run_id=job.subject_id, job=job), task=self)
+
+
+@shared_task(bind=True, acks_late=True)
+def load_test_task(self, job_id: int):
+    """Run a load test (the job's subject); see ``services.load_test_execute``. Never retried: a second
+    attempt would load the endpoint again."""
+    from apps.evaluations.services import load_test_execute
+
+    job_run(job_id, lambda job: load_test_execute(load_test_id=job.subject_id, job=job), task=self)
+
+
+
+@shared_task(bind=True, acks_late=True)
+def monitoring_run_task(self, job_id: int):
+    """A drift watch's re-run (the job's subject); see ``services.monitoring_run_execute``. Never retried: the
+    next scheduled run comes anyway."""
+    from apps.evaluations.services import monitoring_run_execute
+
+    job_run(job_id, lambda job: monitoring_run_execute(monitoring_run_id=job.subject_id, job=job), task=self)
+
+
+@shared_task(name="evaluations.monitoring_due", ignore_result=True)
+def monitoring_due_task():
+    """The daily check (beat, ``MONITORING_HOUR``): start the drift re-runs that are due."""
+    from apps.evaluations.services import monitoring_due
+
+    return len(monitoring_due())

@@ -21,11 +21,13 @@ from apps.core.errors import ServiceError
 from apps.core.forms import add_service_errors, conflict_box, rearmed, save_form
 from apps.core.jobs import job_check
 from apps.core.uploads import install_size_limit
-from apps.evaluations import charts, selectors, services
+from apps.evaluations import charts, live_views, selectors, services
 from apps.evaluations.forms import (
     CompareForm,
     DatasetCreateForm,
     DatasetForm,
+    LiveRunForm,
+    LoadTestForm,
     ModelVersionCreateForm,
     ModelVersionForm,
     RecomputeForm,
@@ -35,6 +37,7 @@ from apps.evaluations.forms import (
 from apps.evaluations.models import QUALITY_METRICS, Dataset, EvalRun, ModelVersion
 from apps.pocs import access
 from apps.pocs.header import saved_response
+from apps.pocs.models import Stage
 
 TAB = "evaluations"
 
@@ -49,6 +52,33 @@ def _index(request, poc, *, status=200, **forms):
     runs = selectors.with_jobs(list(selectors.runs_for(poc).defer(None)))
     datasets = list(selectors.datasets_for(poc))
     model_versions = list(selectors.model_versions_for(poc))
+    live = live_views.endpoints_context(request, poc, model_versions=model_versions, **(
+        {"endpoint_form": forms["endpoint_form"], "endpoint_form_open": True} if forms.get("endpoint_form") else {}))
+    endpoints = [row["endpoint"] for row in live["endpoints"]]
+    context.update(
+        endpoints=live["endpoints"], endpoint_form=live.get("endpoint_form"),
+        endpoint_form_open=live.get("endpoint_form_open", False),
+        live_form=forms.get("live_form") or (
+            LiveRunForm(poc=poc, datasets=datasets, endpoints=endpoints) if can_edit else None),
+        load_form=forms.get("load_form") or (
+            LoadTestForm(poc=poc, datasets=datasets, endpoints=endpoints) if can_edit else None),
+        load_tests=selectors.load_tests_listed(poc),
+        load_open=forms.get("load_open", False),
+    )
+    if can_edit:
+        from apps.evaluations.forms import PeakFactorForm
+
+        context.update(peak=forms["peak"] if "peak" in forms else selectors.peak_rate_suggestions(poc),
+                       factor_form=forms.get("factor_form") or PeakFactorForm())
+    if poc.stage == Stage.DECIDED:  # the drift watch: read only once the PoC is decided
+        from apps.evaluations.forms import MonitoringForm
+
+        card = selectors.monitoring_card(poc, request.user)
+        row = card["monitoring_row"]
+        if card["can_monitor"]:
+            card["monitoring_form"] = forms.get("monitoring_form") or MonitoringForm(poc=poc, initial={
+                "schedule": row.schedule if row else "off", "endpoint": row.endpoint_id if row else None})
+        context.update(card)
     found = selectors.measurements(poc)
     verdicts = {r["id"]: selectors.run_targets(found.targets, r) for r in found.runs}
     targets = found.targets or selectors.Targets(poc_id=poc.pk)
@@ -67,6 +97,9 @@ def _index(request, poc, *, status=200, **forms):
         **_targets_read(poc, targets),
     )
     return render(request, "evaluations/index.html", context, status=status)
+
+
+render_index = _index  # the live-run views answer a refused form with the whole page too
 
 
 def _gap_chart(gap: dict):
@@ -115,10 +148,12 @@ def model_version_create(request, pk):
     )
 
 
-def _edit(request, pk, row_id, *, model, form_class, service, arg, snapshot, label):
+def _edit(request, pk, row_id, *, model, form_class, service, arg, snapshot, label, page=None):
     poc = access.get_poc_for_user(request.user, pk)
     row = get_object_or_404(model, poc=poc, pk=row_id)
     row.poc = poc
+    if page is not None and request.method == "GET":
+        return page(request, poc, row)
     context = _context(request, poc, row=row, label=label, conflict=None)
     fields = [f for f in form_class.base_fields if f != "version"]
     context["values"] = [(form_class.base_fields[f].label or f, getattr(row, f)) for f in fields]
@@ -141,6 +176,8 @@ def _edit(request, pk, row_id, *, model, form_class, service, arg, snapshot, lab
         context["conflict"] = conflict_box(
             outcome.conflict, typed=dict(request.POST.items()), labels={f: form.fields[f].label or f for f in fields}
         )
+    if page is not None:
+        return page(request, poc, row, form=form, conflict=context["conflict"], status=outcome.status)
     context["form"] = form
     return render(request, "evaluations/edit.html", context, status=outcome.status)
 
@@ -148,8 +185,9 @@ def _edit(request, pk, row_id, *, model, form_class, service, arg, snapshot, lab
 @login_required
 @require_http_methods(["GET", "POST"])
 def dataset(request, pk, dataset_id):
+    """The dataset's page: its fields (the form for editors) and its items (list, import, add, edit, remove)."""
     return _edit(request, pk, dataset_id, model=Dataset, form_class=DatasetForm, service=services.dataset_update,
-                 arg="dataset", snapshot=services.dataset_snapshot, label="dataset")
+                 arg="dataset", snapshot=services.dataset_snapshot, label="dataset", page=live_views.dataset_page)
 
 
 @login_required
@@ -201,7 +239,8 @@ def _upload_refused(request, poc, form):
 
 
 def _run(poc, run_id) -> EvalRun:
-    run = get_object_or_404(EvalRun.objects.select_related("dataset", "model_version"), poc=poc, pk=run_id)
+    run = get_object_or_404(EvalRun.objects.select_related("dataset", "model_version", "endpoint"), poc=poc,
+                            pk=run_id)
     run.poc = poc
     return run
 
@@ -212,7 +251,11 @@ def _run_context(request, poc, run) -> dict:
         run._job = job_check(job)  # sends a job the broker refused, recovers one whose worker stopped
     targets = selectors.targets_for(poc)
     detail = selectors.run_detail(run, targets if targets.pk else None)
-    context = _context(request, poc, run=run, detail=detail, final=detail["status"] in ("done", "failed"),
+    final = detail["status"] in ("done", "failed", "cancelled")
+    context = _context(request, poc, run=run, detail=detail, final=final,
+                       live=run.source == EvalRun.Source.HARNESS,
+                       calls=live_views.run_calls_shown(run) if final else None,
+                       error_kinds=sorted(((detail.get("errors") or {}).get("by_kind") or {}).items()),
                        recompute_form=RecomputeForm(initial={"resamples": run.resamples, "seed": run.seed}),
                        targets=targets if targets.pk else None, verdict_text=selectors.VERDICT_TEXT,
                        **_display(detail))
@@ -287,6 +330,13 @@ def _status(request, poc, run, *, status=200):
     return render(request, "evaluations/_run_status.html", _run_context(request, poc, run), status=status)
 
 
+def run_status_response(request, poc, run_id: int, *, error: str = "", status: int = 200):
+    """The run's status fragment (after a cancel over htmx), with the refusal's message when there is one."""
+    context = _run_context(request, poc, _run(poc, run_id))
+    context["recompute_error"] = error
+    return render(request, "evaluations/_run_status.html", context, status=status)
+
+
 @login_required
 @require_GET
 def run(request, pk, run_id):
@@ -332,15 +382,20 @@ def run_recompute(request, pk, run_id):
 @login_required
 @require_GET
 def run_file(request, pk, run_id):
-    """The uploaded results file, as a download (never rendered by the browser)."""
+    """The results file, as a download (never rendered by the browser); ``?calls=1``: a live run's every call
+    (JSONL: id, prediction, latency, error kind, HTTP status)."""
     poc = access.get_poc_for_user(request.user, pk)
     run = _run(poc, run_id)
+    calls = bool(request.GET.get("calls"))
+    stored = run.calls_file if calls else run.file
+    if not stored:
+        raise Http404("This run has no such file")
     try:
-        handle = run.file.open("rb")
+        handle = stored.open("rb")
     except FileNotFoundError:
-        raise Http404("The results file is missing from storage") from None
-    response = FileResponse(handle, as_attachment=True, filename=run.file_name or "results",
-                            content_type="application/octet-stream")
+        raise Http404("The file is missing from storage") from None
+    name = f"run-{run.pk}-calls.jsonl" if calls else (run.file_name or "results")
+    response = FileResponse(handle, as_attachment=True, filename=name, content_type="application/octet-stream")
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"

@@ -19,6 +19,7 @@ from apps.integrations.models import SEEDED_CONCERNS, ConcernKind, Integration, 
 from apps.pocs import access
 from apps.pocs.models import PoC
 from apps.pocs.services import check_open
+from apps.pocs.signals import inputs_changed
 
 SCOPE_FIELDS = ("owning_team", "owner", "estimate_days", "estimate_cost", "confidence", "status", "notes")
 INTEGRATION_FIELDS = ("system", "direction", "data_classification", "boundary", *SCOPE_FIELDS)
@@ -35,6 +36,7 @@ def _check(poc: PoC, user) -> None:
 def _still_open(poc_id: int) -> None:
     """Read the stage again inside the write: a decision signed meanwhile wins."""
     check_open(PoC.objects.only("stage").get(pk=poc_id))
+    inputs_changed(poc_id)  # every write here passes this way: the stall risk and criteria read its rows
 
 
 def _value(row, field: str) -> Any:

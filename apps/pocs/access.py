@@ -2,7 +2,8 @@
 
 A person holds roles on a PoC: organisation-wide ones (``admin``, ``portfolio_viewer``) and
 roles on the PoC itself (``lead``, ``production_owner``, ``decision_maker``, ``creator``, and
-the member roles ``contributor`` and ``viewer``). ``RIGHTS`` says which actions each role
+the member roles ``contributor`` and ``viewer``; the ``sponsor``, when a portal user, has a
+viewer's rights). ``RIGHTS`` says which actions each role
 allows:
 
 - ``view``: everyone with a role (the creator included);
@@ -51,11 +52,17 @@ ACTIONS = (VIEW, EDIT, MANAGE, JUSTIFY, OWN_ITEMS, EDIT_OPS_ITEMS, SIGN)
 
 # Roles
 ADMIN, PORTFOLIO_VIEWER = "admin", "portfolio_viewer"
-LEAD, PRODUCTION_OWNER, DECISION_MAKER, CREATOR = "lead", "production_owner", "decision_maker", "creator"
+LEAD, PRODUCTION_OWNER, DECISION_MAKER, SPONSOR, CREATOR = (
+    "lead",
+    "production_owner",
+    "decision_maker",
+    "sponsor",
+    "creator",
+)
 CONTRIBUTOR, VIEWER = Membership.Role.CONTRIBUTOR.value, Membership.Role.VIEWER.value
 
 ORG_ROLES = (ADMIN, PORTFOLIO_VIEWER)
-NAMED_ROLES = (LEAD, PRODUCTION_OWNER, DECISION_MAKER)  # a person named in a field of the PoC
+NAMED_ROLES = (LEAD, PRODUCTION_OWNER, DECISION_MAKER, SPONSOR)  # a person named in a field of the PoC
 MEMBER_ROLES = (CONTRIBUTOR, VIEWER)  # a Membership row
 ROLES = (*ORG_ROLES, *NAMED_ROLES, CREATOR, *MEMBER_ROLES)
 
@@ -65,6 +72,7 @@ RIGHTS: dict[str, frozenset[str]] = {
     LEAD: frozenset({VIEW, EDIT, MANAGE, JUSTIFY, OWN_ITEMS, EDIT_OPS_ITEMS}),
     PRODUCTION_OWNER: frozenset({VIEW, OWN_ITEMS, EDIT_OPS_ITEMS}),
     DECISION_MAKER: frozenset({VIEW, OWN_ITEMS, SIGN}),
+    SPONSOR: frozenset({VIEW, OWN_ITEMS}),  # the same as a viewer
     CREATOR: frozenset({VIEW}),
     CONTRIBUTOR: frozenset({VIEW, EDIT, OWN_ITEMS, EDIT_OPS_ITEMS}),
     VIEWER: frozenset({VIEW, OWN_ITEMS}),
@@ -74,7 +82,7 @@ RIGHTS: dict[str, frozenset[str]] = {
 # needs ``manage``; the timebox justification needs ``justify``; every other field ``edit``.
 FIELD_ACTIONS: dict[str, str] = {
     **dict.fromkeys(PEOPLE_FIELDS, MANAGE),
-    "sponsor": MANAGE,
+    "sponsor_name": MANAGE,
     "timebox_justification": JUSTIFY,
 }
 
@@ -122,6 +130,7 @@ _POC_COLUMNS = {
     LEAD: "lead",
     PRODUCTION_OWNER: "production_owner",
     DECISION_MAKER: "decision_maker",
+    SPONSOR: "sponsor",
     CREATOR: "created_by",
 }
 _NOTHING = Q(pk__in=[])
@@ -207,7 +216,7 @@ def poc_roles(poc: PoC, user) -> set[str]:
     if not _active(user):
         return set()
     cache = poc.__dict__.setdefault("_roles_cache", {})
-    key = (user.pk, poc.lead_id, poc.production_owner_id, poc.decision_maker_id, poc.created_by_id)
+    key = (user.pk, poc.lead_id, poc.production_owner_id, poc.decision_maker_id, poc.sponsor_id, poc.created_by_id)
     if key in cache:
         return cache[key]
     roles = org_roles(user)

@@ -55,5 +55,5 @@ class MembershipInline(ReadOnlyPoCData, admin.TabularInline):
 class PoCAdmin(ReadOnlyPoCData, admin.ModelAdmin):
     list_display = ["name", "stage", "business_unit", "lead", "decision_maker", "decision_due_date"]
     list_filter = ["stage", "business_unit", "data_sensitivity"]
-    search_fields = ["name", "sponsor"]
+    search_fields = ["name", "sponsor_name", "sponsor__full_name"]
     inlines = [MembershipInline]

@@ -43,6 +43,7 @@ EDITABLE_FIELDS = {
     "description": "Description",
     "business_unit": "Business unit",
     "sponsor": "Sponsor",
+    "sponsor_name": "Sponsor name",
     "lead": "PoC lead",
     "production_owner": "Production owner",
     "production_owner_budget_line": "Ops budget line",
@@ -54,7 +55,7 @@ EDITABLE_FIELDS = {
     "data_sensitivity": "Data sensitivity",
 }
 # The named people on the PoC (user foreign keys among the editable fields).
-PEOPLE_FIELDS = ("lead", "production_owner", "decision_maker")
+PEOPLE_FIELDS = ("lead", "production_owner", "decision_maker", "sponsor")
 # Long texts keep their leading and trailing spaces (indentation, lists); other text is stripped.
 UNSTRIPPED_FIELDS = ("description", "timebox_justification")
 
@@ -103,7 +104,17 @@ class PoC(models.Model):
     name = models.CharField(max_length=200)
     description = BoundedTextField(blank=True)
     business_unit = models.ForeignKey(BusinessUnit, null=True, blank=True, on_delete=models.PROTECT)
-    sponsor = models.CharField(max_length=200, blank=True, help_text="The executive sponsoring the PoC")
+    sponsor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sponsored_pocs",
+        help_text="The executive sponsoring the PoC, when they use the portal (sees it as a viewer, gets reminders)",
+    )
+    sponsor_name = models.CharField(
+        max_length=200, blank=True, help_text="The sponsor's name when they are not a portal user"
+    )
     lead = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="led_pocs"
     )
@@ -125,6 +136,14 @@ class PoC(models.Model):
         on_delete=models.PROTECT,
         related_name="decided_pocs",
         help_text="The executive who signs the go/no-go",
+    )
+    previous_attempt = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="next_attempts",
+        help_text="The decided PoC this one is a new attempt at",
     )
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.DRAFT)
     stage_changed_at = models.DateTimeField(default=timezone.now)
@@ -183,6 +202,13 @@ class PoC(models.Model):
         from django.urls import reverse
 
         return reverse("pocs:detail", args=[self.pk])
+
+    @property
+    def sponsor_label(self) -> str:
+        """Who sponsors the PoC, as people read it: the sponsor's name, or the text kept for one outside the portal."""
+        if self.sponsor_id is not None:
+            return self.sponsor.get_full_name()
+        return self.sponsor_name
 
     @property
     def elapsed_weeks(self) -> float | None:

@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import BooleanField, F, Func, Value
 
 from apps.pocs import access, stages
-from apps.pocs.models import DECISION_DATE_KEY, STAGE_RANK, Membership, PoC, Stage
+from apps.pocs.models import DECISION_DATE_KEY, PEOPLE_FIELDS, STAGE_RANK, Membership, PoC, Stage
 
 POC_PAGE_SIZE = 25
 SEARCH_MAX_CHARS = 200
@@ -22,7 +22,7 @@ SEARCH_MAX_CHARS = 200
 def pocs_for_user(user):
     return (
         PoC.objects.visible_to(user)
-        .select_related("lead", "production_owner", "decision_maker", "business_unit")
+        .select_related("lead", "production_owner", "decision_maker", "sponsor", "business_unit")
         .order_by("-updated_at", "-id")
     )
 
@@ -149,10 +149,10 @@ def poc_page(
         candidates = candidates.filter(NameContains(q))
     if position is not None:
         candidates = candidates.filter(RowCompare([chosen.expression, F("id")], position, "<" if reading_down else ">"))
-    qs = PoC.objects.select_related("lead", "production_owner", "decision_maker", "business_unit")
+    qs = PoC.objects.select_related("lead", "production_owner", "decision_maker", "sponsor", "business_unit")
     lookups = access.scope_lookups(user, access.VIEW)
     if lookups is None:  # every PoC: the page is read straight from the sort's index
-        qs = candidates.select_related("lead", "production_owner", "decision_maker", "business_unit")
+        qs = candidates.select_related("lead", "production_owner", "decision_maker", "sponsor", "business_unit")
     elif not lookups:
         qs = qs.none()
     else:
@@ -193,6 +193,7 @@ ROLE_LABELS = {
     "lead": "Lead",
     "production_owner": "Production owner",
     "decision_maker": "Decision-maker",
+    "sponsor": "Sponsor",
     "contributor": "Contributor",
     "viewer": "Viewer",
 }
@@ -201,7 +202,7 @@ ROLE_LABELS = {
 def people_on_poc(poc: PoC) -> list[Person]:
     """Everyone with a role on the PoC: the named people, then members, one entry a person."""
     people: dict[int, Person] = {}
-    for field in ("lead", "production_owner", "decision_maker"):
+    for field in PEOPLE_FIELDS:
         user = getattr(poc, field)
         if user is not None:
             people.setdefault(user.pk, Person(user.pk, str(user), user.email, [])).roles.append(field)
@@ -229,3 +230,25 @@ def stage_moves(poc: PoC) -> list[dict]:
             }
         )
     return moves
+
+
+def attempts(poc: PoC, user) -> dict[str, Any]:
+    """The attempt this PoC follows and the attempts that follow it, as far as ``user`` may see them."""
+    visible = pocs_for_user(user).select_related(None).only("pk", "name", "stage")
+    previous = None
+    if poc.previous_attempt_id:
+        previous = visible.filter(pk=poc.previous_attempt_id).first()
+    following = []
+    if poc.stage == Stage.DECIDED:  # only a decided PoC is tried again: no query for the others
+        following = list(visible.filter(previous_attempt=poc).order_by("created_at", "pk"))
+    return {"previous": previous, "following": following}
+
+
+def people_choices(poc: PoC) -> list[tuple[int, str]]:
+    """Everyone on the PoC (named people and members) as (user id, name), by name, in one query (filters)."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    named = [getattr(poc, f"{field}_id") for field in PEOPLE_FIELDS if getattr(poc, f"{field}_id") is not None]
+    users = get_user_model().objects.filter(Q(pk__in=named) | Q(memberships__poc=poc)).distinct().order_by("full_name")
+    return [(user.pk, str(user)) for user in users]

@@ -7,18 +7,21 @@ the API call the same functions.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.audit.context import audited
+from apps.core import display
 from apps.core.errors import TransitionRefused, ValidationFailed
-from apps.core.versioning import assign, check_fields, validate, versioned_update
+from apps.core.versioning import assign, check_fields, refuse, validate, versioned_update
 from apps.pocs import access, stages
 from apps.pocs.models import EDITABLE_FIELDS, PEOPLE_FIELDS, UNSTRIPPED_FIELDS, Membership, PoC, Stage
-from apps.pocs.signals import poc_created
+from apps.pocs.signals import inputs_changed, poc_created
 
 ALL_FIELDS = tuple(EDITABLE_FIELDS)
 
@@ -42,19 +45,81 @@ def poc_snapshot(poc: PoC) -> dict[str, Any]:
     return {field: field_value(poc, field) for field in ALL_FIELDS}
 
 
-def poc_create(*, user: User, name: str, **fields: Any) -> PoC:
-    """Create a PoC in draft. Its creator leads it unless someone else is named."""
+def _date(row: PoC, field: str):
+    """The field's date as the model reads it, or None when empty or unreadable (``validate`` names that)."""
+    try:
+        return row._meta.get_field(field).to_python(getattr(row, field))
+    except DjangoValidationError:
+        return None
+
+
+def _check_dates(row: PoC, changed: Iterable[str], *, decision_before=None) -> None:
+    """The PoC's dates make sense: the decision is due on or after kickoff, and a decision date that is
+    set or moved is not in the past (one already past stays, so an overdue PoC can still be edited).
+
+    The error names the field that was changed, with the date it is held against.
+    """
+    changed = set(changed)
+    kickoff, decision = _date(row, "kickoff_date"), _date(row, "decision_due_date")
+    today = timezone.localdate()
+    if "decision_due_date" in changed and decision and decision != decision_before and decision < today:
+        raise refuse("decision_due_date", f"The decision date cannot be in the past (today is {display.day(today)}).")
+    if kickoff and decision and decision < kickoff:
+        if "decision_due_date" in changed:
+            raise refuse(
+                "decision_due_date",
+                f"The decision cannot be due before the kickoff date ({display.day(kickoff)}).",
+            )
+        if "kickoff_date" in changed:
+            raise refuse(
+                "kickoff_date",
+                f"The kickoff date cannot be after the decision due date ({display.day(decision)}); "
+                "move the decision date first.",
+            )
+
+
+def poc_create(*, user: User, name: str, previous_attempt: PoC | None = None, **fields: Any) -> PoC:
+    """Create a PoC in draft. Its creator leads it unless someone else is named.
+
+    ``previous_attempt`` (set only by ``poc_new_attempt``) links it to the decided PoC it tries again.
+    """
     check_fields(fields, ALL_FIELDS)
-    poc = PoC(name=(name or "").strip(), created_by=user, stage=Stage.DRAFT)
+    poc = PoC(name=(name or "").strip(), created_by=user, stage=Stage.DRAFT, previous_attempt=previous_attempt)
     for field, value in fields.items():
         assign(poc, field, value, strip=field not in UNSTRIPPED_FIELDS)
     if poc.lead_id is None:
         poc.lead = user
+    _check_dates(poc, fields)
     validate(poc, ["name", *fields, "lead"])
     with audited(user):
         poc.save()
         poc_created.send(sender=PoC, poc=poc, user=user)
+        inputs_changed(poc.pk)
     return poc
+
+
+# What a new attempt carries over from the decided PoC it follows: who it is for and who decides,
+# not what was measured (the new attempt starts its own kickoff, runs and costs from nothing).
+ATTEMPT_CARRIES = ("description", "business_unit", "sponsor", "sponsor_name", "production_owner",
+                   "production_owner_budget_line", "decision_maker")
+
+
+def poc_new_attempt(*, poc: PoC, user: User, name: str = "") -> PoC:
+    """Start a new PoC in draft that follows the decided ``poc``, which itself stays exactly as signed.
+
+    Only a decided PoC can be tried again (an open one is changed in place), by someone who may
+    manage it; the person starting the attempt leads it.
+    """
+    access.check(poc, user, access.MANAGE)
+    if poc.stage != Stage.DECIDED:
+        raise ValidationFailed(
+            "Only a decided PoC can be tried again; an open PoC is changed in place.",
+            errors={"previous_attempt": ["Not decided yet."]},
+        )
+    fields = {field: field_value(poc, field) for field in ATTEMPT_CARRIES}
+    new = poc_create(user=user, name=(name or "").strip() or f"{poc.name} (new attempt)", previous_attempt=poc,
+                     **fields)
+    return new
 
 
 def poc_update(*, poc: PoC, user: User, changes: dict[str, Any], version: int | None) -> PoC:
@@ -71,8 +136,11 @@ def poc_update(*, poc: PoC, user: User, changes: dict[str, Any], version: int | 
 
     def apply(row: PoC, changes: dict[str, Any]) -> list[str]:
         check_open(row)  # read again under the lock: a decision signed meanwhile wins
+        decision_before = row.decision_due_date
         for field, value in changes.items():
             assign(row, field, value, strip=field not in UNSTRIPPED_FIELDS)
+        _check_dates(row, changes, decision_before=decision_before)
+        inputs_changed(row.pk)
         return list(changes)
 
     return versioned_update(
@@ -93,7 +161,7 @@ def poc_transition(*, poc: PoC, user: User, to: str) -> PoC:
     def move(current: PoC, _changes) -> list[str]:
         check_open(current)  # read again under the lock: a decision signed meanwhile wins
         if not stages.is_move(current.stage, to):
-            allowed = ", ".join(stages.next_stages(current.stage)) or "none"
+            allowed = ", ".join(Stage(stage).label for stage in stages.next_stages(current.stage)) or "none"
             raise ValidationFailed(
                 f"A PoC cannot move from {current.get_stage_display()} to {Stage(to).label}. Allowed: {allowed}.",
                 errors={"to": ["Not an allowed move."]},
@@ -113,12 +181,16 @@ def poc_transition(*, poc: PoC, user: User, to: str) -> PoC:
             fields.append("kickoff_date")
         current.stage = to
         current.stage_changed_at = timezone.now()
+        inputs_changed(current.pk)
         return fields
 
-    return versioned_update(
-        obj=poc, user=user, changes={}, version=None, check_version=False, apply=move, what="PoC",
-        snapshot=poc_snapshot,
-    )
+    with audited(user), transaction.atomic():
+        moved = versioned_update(
+            obj=poc, user=user, changes={}, version=None, check_version=False, apply=move, what="PoC",
+            snapshot=poc_snapshot,
+        )
+        stages.after_move(moved, user)  # what belongs to reaching this stage, however the move was made
+    return moved
 
 
 def membership_add(*, poc: PoC, user: User, member: User, role: str) -> Membership:

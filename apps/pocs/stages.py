@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 
+from apps.core import display
 from apps.pocs.models import LONG_TIMEBOX_WEEKS, PoC, Stage
 
 
@@ -37,20 +40,21 @@ def _field_url(poc: PoC, field: str) -> str:
 
 def kickoff_people_and_dates(poc: PoC) -> list[Missing]:
     missing = []
-    for field, label in (
-        ("lead", "a PoC lead"),
-        ("production_owner", "a named production owner"),
-        ("decision_maker", "a named decision-maker"),
+    for field, message in (
+        ("lead", "Name the PoC lead."),
+        ("production_owner", "Name the production owner: the person, not a team, who will run it in production."),
+        ("decision_maker", "Name the decision-maker: the executive who will sign the go/no-go."),
     ):
         if getattr(poc, f"{field}_id") is None:
-            missing.append(Missing(f"{field}_missing", f"Name {label}.", _field_url(poc, field)))
+            missing.append(Missing(f"{field}_missing", message, _field_url(poc, field)))
     if not poc.timebox_weeks:
         missing.append(Missing("timebox_missing", "Set the timebox in weeks.", _field_url(poc, "timebox_weeks")))
     elif poc.timebox_weeks > LONG_TIMEBOX_WEEKS and not poc.timebox_justification.strip():
         missing.append(
             Missing(
                 "timebox_justification_missing",
-                f"A timebox of {poc.timebox_weeks} weeks is over {LONG_TIMEBOX_WEEKS}: write why it needs to be.",
+                f"The timebox is {poc.timebox_weeks} weeks, over {LONG_TIMEBOX_WEEKS}: "
+                "write why it needs to be that long.",
                 _field_url(poc, "timebox_justification"),
             )
         )
@@ -61,11 +65,25 @@ def kickoff_people_and_dates(poc: PoC) -> list[Missing]:
     return missing
 
 
+def kickoff_date_reached(poc: PoC) -> list[Missing]:
+    """A PoC starts running on its kickoff date or after it, never before."""
+    if poc.kickoff_date and poc.kickoff_date > timezone.localdate():
+        return [
+            Missing(
+                "kickoff_date_in_future",
+                f"The kickoff date is {display.day(poc.kickoff_date)}, which has not come yet: a PoC starts running "
+                "on or after its kickoff. If it has started already, change the kickoff date.",
+                _field_url(poc, "kickoff_date"),
+            )
+        ]
+    return []
+
+
 # (from, to) -> guards. A move not in this table does not exist.
 TRANSITIONS: dict[tuple[str, str], list[Guard]] = {
     (Stage.DRAFT, Stage.KICKOFF): [],
     (Stage.KICKOFF, Stage.DRAFT): [],
-    (Stage.KICKOFF, Stage.RUNNING): [kickoff_people_and_dates],
+    (Stage.KICKOFF, Stage.RUNNING): [kickoff_people_and_dates, kickoff_date_reached],
     (Stage.RUNNING, Stage.KICKOFF): [],
     (Stage.RUNNING, Stage.EVALUATING): [],
     (Stage.EVALUATING, Stage.RUNNING): [],
@@ -93,6 +111,28 @@ def register_move(source: str, target: str, guards: list[Guard] | tuple[Guard, .
     TRANSITIONS.setdefault((source, target), [])
     for guard in guards:
         register_guard(source, target, guard)
+
+
+# target stage -> what runs after a move there, inside the moving transaction: fn(poc, user).
+AfterMove = Callable[[PoC, Any], None]
+AFTER_MOVE: dict[str, list[AfterMove]] = {}
+
+
+def register_after_move(target: str, fn: AfterMove) -> None:
+    """Run ``fn(poc, user)`` after every move to ``target``, in the same transaction (an exception undoes the move).
+
+    However the move is made (the stage panel, the API's ``transition``, another app's service),
+    what belongs to it happens: ``decisions`` records the request and tells the decision-maker
+    when a PoC reaches awaiting decision.
+    """
+    functions = AFTER_MOVE.setdefault(target, [])
+    if fn not in functions:
+        functions.append(fn)
+
+
+def after_move(poc: PoC, user) -> None:
+    for fn in AFTER_MOVE.get(poc.stage, []):
+        fn(poc, user)
 
 
 def next_stages(stage: str) -> list[str]:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("<int:pk>/", views.poc_detail, name="detail"),
     path("<int:pk>/field/<str:field>/", views.poc_field, name="field"),
     path("<int:pk>/transition/", views.poc_transition, name="transition"),
+    path("<int:pk>/new-attempt/", views.poc_new_attempt, name="new-attempt"),
     path("<int:pk>/people/", views.poc_people, name="people"),
     path("<int:pk>/people/<int:membership_id>/", views.poc_member_change, name="member-change"),
     path("<int:pk>/activity/", views.poc_activity, name="activity"),

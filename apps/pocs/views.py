@@ -8,16 +8,18 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from apps.audit.selectors import describe, event_for_poc, event_page
+from apps.audit.selectors import BadFilter, activity_filters, activity_kinds, describe, event_for_poc, event_page
+from apps.core.display import in_sentence
 from apps.core.errors import ServiceError, TransitionRefused
 from apps.core.forms import conflict_box, rearmed, save_form
 from apps.core.jobs import job_check
 from apps.core.selectors import job_for, latest_job
 from apps.pocs import access, header, selectors, services
 from apps.pocs.forms import FIELD_LABELS, MemberAddForm, PoCCreateForm, field_form_class
-from apps.pocs.models import EDITABLE_FIELDS, Membership, Stage
+from apps.pocs.models import EDITABLE_FIELDS, LONG_TIMEBOX_WEEKS, Membership, Stage
 
 
 def _poc_context(request, poc, tab: str) -> dict:
@@ -43,7 +45,27 @@ def _field_context(poc, field, *, form=None, editing=False, conflict=None, can_e
         "editing": editing,
         "conflict": conflict,
         "can_edit_field": can_edit,
+        "hidden": field == "timebox_justification" and not _needs_justification(poc),
     }
+
+
+def _needs_justification(poc) -> bool:
+    """The "why over 8 weeks" row applies: the timebox is over 8 weeks, or a reason is written already."""
+    return bool((poc.timebox_weeks or 0) > LONG_TIMEBOX_WEEKS or (poc.timebox_justification or "").strip())
+
+
+def _justification_row(request, poc) -> str:
+    """The "why over 8 weeks" row, swapped in beside the timebox out of band after the timebox is saved.
+
+    It shows when the timebox is over 8 weeks and hides when it is not; a long timebox without a
+    reason opens the reason's form right there, for those who may write it.
+    """
+    field = "timebox_justification"
+    can_edit = _can_edit_field(poc, request.user, field)
+    ask = can_edit and _needs_justification(poc) and not poc.timebox_justification.strip()
+    form = field_form_class(field)(instance=poc, initial={"version": poc.version}) if ask else None
+    context = {**_field_context(poc, field, form=form, editing=ask, can_edit=can_edit), "oob": True}
+    return render_to_string("pocs/poc_detail.html#field", context, request=request)
 
 
 def _can_edit_field(poc, user, field) -> bool:
@@ -105,6 +127,7 @@ def poc_detail(request, pk):
     ]
     context["moves"] = selectors.stage_moves(poc)
     context["latest_summary"] = latest_job(poc, "poc.summary")
+    context["attempts"] = selectors.attempts(poc, request.user)
     if request.htmx and request.htmx.target == "stage-panel":
         return render(request, "pocs/poc_detail.html#stage-panel", context)
     return render(request, "pocs/poc_detail.html", context)
@@ -143,8 +166,13 @@ def poc_field(request, pk, field):
         poc = outcome.result
         if request.htmx:
             html = render_to_string(template, _field_context(poc, field, can_edit=can_edit), request=request)
-            return header.saved_response(request, poc, html, message=f"Saved {FIELD_LABELS[field].lower()}")
-        messages.success(request, f"Saved {FIELD_LABELS[field].lower()}.")
+            if field == "timebox_weeks":
+                html += _justification_row(request, poc)
+            return header.saved_response(request, poc, html, message=f"Saved {in_sentence(FIELD_LABELS[field])}")
+        messages.success(request, f"Saved {in_sentence(FIELD_LABELS[field])}.")
+        if field == "timebox_weeks" and _needs_justification(poc) and not poc.timebox_justification.strip():
+            messages.info(request, f"A timebox over {LONG_TIMEBOX_WEEKS} weeks needs a reason: write why below.")
+            return redirect(f"{poc.get_absolute_url()}#field-timebox_justification")
         return redirect(poc)
     if outcome.conflict:
         poc = access.get_poc_for_user(request.user, pk)
@@ -183,6 +211,20 @@ def poc_transition(request, pk):
     else:
         messages.success(request, f"Moved to {poc.get_stage_display()}.")
     return redirect(poc)
+
+
+@login_required
+@require_POST
+def poc_new_attempt(request, pk):
+    """Start a new PoC that follows this decided one and open it."""
+    poc = access.get_poc_for_user(request.user, pk, action=access.MANAGE)
+    try:
+        new = services.poc_new_attempt(poc=poc, user=request.user, name=request.POST.get("name", ""))
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect(poc)
+    messages.success(request, f"New attempt started. It follows “{poc.name}”, which stays as decided.")
+    return redirect(new)
 
 
 @login_required
@@ -235,9 +277,23 @@ def poc_member_change(request, pk, membership_id):
 def poc_activity(request, pk):
     poc = access.get_poc_for_user(request.user, pk)
     context = _poc_context(request, poc, "activity")
-    page = event_page(poc.pk, before=request.GET.get("before"), after=request.GET.get("after"))
-    context.update(page=page, events=describe(page.events))
-    return render(request, "pocs/poc_activity.html", context)
+    status = 200
+    try:
+        filters = activity_filters(actor=request.GET.get("actor"), kind=request.GET.get("kind"))
+    except BadFilter as exc:
+        filters, status = {"actor": None, "kind": None}, 400
+        context["filter_error"] = exc
+    page = event_page(poc.pk, before=request.GET.get("before"), after=request.GET.get("after"), **filters)
+    query = {name: value for name, value in filters.items() if value is not None}
+    context.update(
+        page=page,
+        events=describe(page.events),
+        filters=filters,
+        filter_query=f"&{urlencode(query)}" if query else "",
+        kinds=activity_kinds(),
+        people=selectors.people_choices(poc),
+    )
+    return render(request, "pocs/poc_activity.html", context, status=status)
 
 
 @login_required

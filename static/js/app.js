@@ -142,4 +142,29 @@
     var dismiss = event.target.closest("#request-problem [data-dismiss]");
     if (dismiss) document.getElementById("request-problem").hidden = true;
   });
+
+  // Phone width: a table with column headers stacks its rows (app.css, table.stacks). Each cell is
+  // labelled by its column's header, unless the template labelled it already (data-label); tables
+  // marked data-no-stack keep their columns. Runs on load and on every piece htmx swaps in.
+  function labelTables(root) {
+    var tables = (root.querySelectorAll ? root.querySelectorAll("main table") : []);
+    Array.prototype.forEach.call(tables, function (table) {
+      if (table.hasAttribute("data-no-stack") || !table.tHead) return;
+      var headRow = table.tHead.rows[table.tHead.rows.length - 1];
+      if (!headRow) return;
+      var labels = Array.prototype.map.call(headRow.cells, function (cell) { return cell.textContent.trim(); });
+      Array.prototype.forEach.call(table.tBodies, function (body) {
+        Array.prototype.forEach.call(body.rows, function (row) {
+          Array.prototype.forEach.call(row.cells, function (cell, index) {
+            if (cell.tagName === "TD" && !cell.hasAttribute("data-label") && labels[index]) {
+              cell.setAttribute("data-label", labels[index]);
+            }
+          });
+        });
+      });
+      table.classList.add("stacks");
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { labelTables(document); });
+  document.addEventListener("htmx:load", function (event) { labelTables(event.target.closest("main") || event.target); });
 })();

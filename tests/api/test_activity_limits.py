@@ -49,7 +49,7 @@ def huge(poc, people):
     text = "A" * 100 + "B" * (HUGE - 100)
     event = store_before_the_limit(poc, description=text)
     poc.refresh_from_db()
-    services.poc_update(poc=poc, user=people["lead"], changes={"sponsor": "Dana"}, version=poc.version)
+    services.poc_update(poc=poc, user=people["lead"], changes={"sponsor_name": "Dana"}, version=poc.version)
     return event, text
 
 
@@ -64,7 +64,9 @@ def test_the_activity_list_stays_small_and_flags_what_it_cut(api_for, poc, peopl
     assert len(response.content) < SMALL_ANSWER
     body = response.json()
     sponsor_change, description_change = body["results"][0], body["results"][1]
-    assert change(sponsor_change, "sponsor") == {"field": "sponsor", "old": "", "new": "Dana"}
+    assert change(sponsor_change, "sponsor_name") == {
+        "field": "sponsor_name", "label": "Sponsor name", "old": "", "new": "Dana", "old_text": "—", "new_text": "Dana"
+    }
     assert "description" not in {c["field"] for c in sponsor_change["changes"]}
     cut = change(description_change, "description")
     assert cut["new"] == text[:PREVIEW_CHARS] and cut["new_truncated"] is True

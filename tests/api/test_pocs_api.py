@@ -85,20 +85,22 @@ def test_create_with_a_bad_field_names_it(api_for, people):
 
 def test_update_needs_the_version_and_refuses_a_stale_one(api_for, poc, people):
     api = api_for(people["lead"])
-    assert api.patch(f"{BASE}/pocs/{poc.pk}/", {"sponsor": "A"}, format="json").status_code == 400
-    ok = api.patch(f"{BASE}/pocs/{poc.pk}/", {"sponsor": "A", "version": poc.version}, format="json")
+    assert api.patch(f"{BASE}/pocs/{poc.pk}/", {"sponsor_name": "A"}, format="json").status_code == 400
+    ok = api.patch(f"{BASE}/pocs/{poc.pk}/", {"sponsor_name": "A", "version": poc.version}, format="json")
     assert ok.status_code == 200
     assert ok.json()["version"] == poc.version + 1
-    stale = api.patch(f"{BASE}/pocs/{poc.pk}/", {"sponsor": "B", "version": poc.version}, format="json")
+    stale = api.patch(f"{BASE}/pocs/{poc.pk}/", {"sponsor_name": "B", "version": poc.version}, format="json")
     assert stale.status_code == 409
-    assert stale.json()["current"] == {"sponsor": "A"}
+    assert stale.json()["current"] == {"sponsor_name": "A"}
     assert stale.json()["current_version"] == poc.version + 1
     poc.refresh_from_db()
-    assert poc.sponsor == "A"
+    assert poc.sponsor_name == "A"
 
 
 def test_viewer_gets_403_on_update(api_for, poc, people):
-    response = api_for(people["viewer"]).patch(f"{BASE}/pocs/{poc.pk}/", {"sponsor": "x", "version": 1}, format="json")
+    response = api_for(people["viewer"]).patch(
+        f"{BASE}/pocs/{poc.pk}/", {"sponsor_name": "x", "version": 1}, format="json"
+    )
     assert response.status_code == 403
 
 
@@ -149,11 +151,13 @@ def test_contributor_cannot_add_members(api_for, poc, people):
 
 def test_activity_shows_field_changes(api_for, poc, people):
     api = api_for(people["lead"])
-    api.patch(f"{BASE}/pocs/{poc.pk}/", {"sponsor": "Dana", "version": poc.version}, format="json")
+    api.patch(f"{BASE}/pocs/{poc.pk}/", {"sponsor_name": "Dana", "version": poc.version}, format="json")
     body = api_for(people["viewer"]).get(f"{BASE}/pocs/{poc.pk}/activity/").json()
     newest = body["results"][0]
     assert newest["actor"] == "Lead"
-    assert {"field": "sponsor", "old": "", "new": "Dana"} in newest["changes"]
+    sponsor = next(c for c in newest["changes"] if c["field"] == "sponsor_name")
+    assert (sponsor["old"], sponsor["new"]) == ("", "Dana")
+    assert (sponsor["label"], sponsor["old_text"], sponsor["new_text"]) == ("Sponsor name", "—", "Dana")
 
 
 def test_token_requests_need_no_csrf_but_session_writes_do(poc, people):
@@ -165,14 +169,16 @@ def test_token_requests_need_no_csrf_but_session_writes_do(poc, people):
     api = APIClient(enforce_csrf_checks=True)
     response = api.patch(
         f"{BASE}/pocs/{poc.pk}/",
-        {"sponsor": "T", "version": poc.version},
+        {"sponsor_name": "T", "version": poc.version},
         format="json",
         HTTP_AUTHORIZATION=f"Token {key}",
     )
     assert response.status_code == 200
     session_api = APIClient(enforce_csrf_checks=True)
     session_api.force_login(people["lead"])
-    response = session_api.patch(f"{BASE}/pocs/{poc.pk}/", {"sponsor": "S", "version": poc.version + 1}, format="json")
+    response = session_api.patch(
+        f"{BASE}/pocs/{poc.pk}/", {"sponsor_name": "S", "version": poc.version + 1}, format="json"
+    )
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"]
 

@@ -21,20 +21,20 @@ def events_for(poc):
 
 
 def test_a_service_edit_is_recorded_with_actor_and_old_and_new_values(poc, people):
-    services.poc_update(poc=poc, user=people["lead"], changes={"sponsor": "Dana"}, version=poc.version)
+    services.poc_update(poc=poc, user=people["lead"], changes={"sponsor_name": "Dana"}, version=poc.version)
     event = events_for(poc).last()
     assert event.op == "UPDATE"
     assert event.actor_id == people["lead"].pk
-    assert "sponsor" in event.changed_fields
-    assert (event.old_data["sponsor"], event.new_data["sponsor"]) == ("", "Dana")
+    assert "sponsor_name" in event.changed_fields
+    assert (event.old_data["sponsor_name"], event.new_data["sponsor_name"]) == ("", "Dana")
 
 
 def test_a_bulk_update_is_recorded(poc):
     before = events_for(poc).count()
-    PoC.objects.filter(pk=poc.pk).update(sponsor="Bulk sponsor")
+    PoC.objects.filter(pk=poc.pk).update(sponsor_name="Bulk sponsor")
     event = events_for(poc).last()
     assert events_for(poc).count() == before + 1
-    assert event.new_data["sponsor"] == "Bulk sponsor"
+    assert event.new_data["sponsor_name"] == "Bulk sponsor"
     assert event.actor_id is None  # nobody named an actor: recorded all the same
 
 
@@ -56,13 +56,13 @@ def test_deleting_a_membership_is_recorded_against_the_poc(poc, people):
 
 def test_request_context_is_recorded_for_page_edits(client_for, poc, people):
     client_for(people["lead"]).post(
-        reverse("pocs:field", args=[poc.pk, "sponsor"]),
-        {"sponsor": "Via page", "version": poc.version},
+        reverse("pocs:field", args=[poc.pk, "sponsor_name"]),
+        {"sponsor_name": "Via page", "version": poc.version},
         HTTP_USER_AGENT="pytest-browser",
     )
     event = events_for(poc).last()
     assert event.actor_id == people["lead"].pk
-    assert event.context["path"] == f"/pocs/{poc.pk}/field/sponsor/"
+    assert event.context["path"] == f"/pocs/{poc.pk}/field/sponsor_name/"
     assert event.context["user_agent"] == "pytest-browser"
     assert len(event.context["request_id"]) == 32
 
@@ -96,7 +96,7 @@ def test_the_orm_cannot_delete_audit_rows(poc):
 
 
 def test_verify_audit_passes_on_an_untouched_chain(poc, people, capsys):
-    services.poc_update(poc=poc, user=people["lead"], changes={"sponsor": "X"}, version=poc.version)
+    services.poc_update(poc=poc, user=people["lead"], changes={"sponsor_name": "X"}, version=poc.version)
     assert verify_chain().ok
     call_command("verify_audit")
     assert "Audit chain intact" in capsys.readouterr().out
@@ -111,11 +111,11 @@ def tamper(sql, params):
 
 
 def test_verify_audit_names_the_first_edited_event(poc, people):
-    services.poc_update(poc=poc, user=people["lead"], changes={"sponsor": "Honest"}, version=poc.version)
-    services.poc_update(poc=poc, user=people["lead"], changes={"sponsor": "Later"}, version=poc.version + 1)
-    target = events_for(poc).filter(new_data__sponsor="Honest").get()
+    services.poc_update(poc=poc, user=people["lead"], changes={"sponsor_name": "Honest"}, version=poc.version)
+    services.poc_update(poc=poc, user=people["lead"], changes={"sponsor_name": "Later"}, version=poc.version + 1)
+    target = events_for(poc).filter(new_data__sponsor_name="Honest").get()
     tamper(
-        "UPDATE audit_auditevent SET new_data = jsonb_set(new_data, '{sponsor}', '\"Forged\"') WHERE id = %s",
+        "UPDATE audit_auditevent SET new_data = jsonb_set(new_data, '{sponsor_name}', '\"Forged\"') WHERE id = %s",
         [target.pk],
     )
     report = verify_chain()
@@ -125,9 +125,9 @@ def test_verify_audit_names_the_first_edited_event(poc, people):
 
 
 def test_verify_audit_notices_a_deleted_event(poc, people):
-    services.poc_update(poc=poc, user=people["lead"], changes={"sponsor": "One"}, version=poc.version)
-    services.poc_update(poc=poc, user=people["lead"], changes={"sponsor": "Two"}, version=poc.version + 1)
-    removed = events_for(poc).filter(new_data__sponsor="One").get()
+    services.poc_update(poc=poc, user=people["lead"], changes={"sponsor_name": "One"}, version=poc.version)
+    services.poc_update(poc=poc, user=people["lead"], changes={"sponsor_name": "Two"}, version=poc.version + 1)
+    removed = events_for(poc).filter(new_data__sponsor_name="One").get()
     tamper("DELETE FROM audit_auditevent WHERE id = %s", [removed.pk])
     report = verify_chain()
     assert report.first_broken_id is not None and report.first_broken_id > removed.pk
@@ -135,10 +135,10 @@ def test_verify_audit_notices_a_deleted_event(poc, people):
 
 
 def test_activity_page_shows_who_changed_what_from_what_to_what(client_for, poc, people):
-    services.poc_update(poc=poc, user=people["lead"], changes={"sponsor": "Dana Director"}, version=poc.version)
+    services.poc_update(poc=poc, user=people["lead"], changes={"sponsor_name": "Dana Director"}, version=poc.version)
     page = client_for(people["viewer"]).get(reverse("pocs:activity", args=[poc.pk])).content.decode()
     assert "Lead</strong> changed PoC" in page
-    assert "sponsor" in page and "Dana Director" in page
+    assert "Sponsor name</span>: <del>—</del> → <ins>Dana Director</ins>" in page
     # A named person is shown by name, not by id.
     services.poc_update(
         poc=poc, user=people["lead"], changes={"decision_maker": people["admin"]}, version=poc.version + 1
@@ -149,7 +149,7 @@ def test_activity_page_shows_who_changed_what_from_what_to_what(client_for, poc,
 
 def test_activity_page_reaches_the_oldest_change_through_pages(client_for, poc, people):
     for n in range(60):
-        PoC.objects.filter(pk=poc.pk).update(sponsor=f"Sponsor {n}")
+        PoC.objects.filter(pk=poc.pk).update(sponsor_name=f"Sponsor {n}")
     client = client_for(people["viewer"])
     first = client.get(reverse("pocs:activity", args=[poc.pk])).content.decode()
     assert "Sponsor 59" in first and "Older →" in first

@@ -18,7 +18,7 @@ def edit(poc, user, *sponsors):
     """Change the PoC's sponsor once per value, each change one audit event."""
     for sponsor in sponsors:
         poc.refresh_from_db()
-        services.poc_update(poc=poc, user=user, changes={"sponsor": sponsor}, version=poc.version)
+        services.poc_update(poc=poc, user=user, changes={"sponsor_name": sponsor}, version=poc.version)
 
 
 def as_owner_without_triggers(sql, params=()):

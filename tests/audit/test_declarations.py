@@ -48,7 +48,7 @@ def test_a_trigger_with_other_arguments_is_reported():
     )
     assert database_problems(connection) == [
         "accounts.User: the trigger in the database has poc column (none), excluded columns password; "
-        "the declaration asks for poc column (none), excluded columns last_login, password"
+        "the declaration asks for poc column (none), excluded columns last_login, password, unread_notifications"
     ]
 
 
@@ -144,7 +144,9 @@ def test_group_changes_are_recorded(people):
 def test_labels_and_people_columns_come_from_the_models():
     assert table_label("checklists_checklistitem") == "checklist item"
     assert table_label("pocs_poc") == "PoC"
-    assert user_columns("pocs_poc") == {"lead_id", "production_owner_id", "decision_maker_id", "created_by_id"}
+    assert user_columns("pocs_poc") == {
+        "lead_id", "production_owner_id", "decision_maker_id", "sponsor_id", "created_by_id"
+    }
     assert user_columns("pocs_membership") == {"user_id", "added_by_id"}
     assert user_columns("checklists_checklistitem") == {"owner_id"}
 

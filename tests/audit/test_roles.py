@@ -94,11 +94,12 @@ def test_the_app_role_cannot_change_remove_or_forge_audit_events(app_role):
     )
     assert refused(
         conn,
-        "SELECT audit_append('pocs_poc', %s, %s, 'UPDATE', NULL, '{\"sponsor\": \"Forged\"}', '{sponsor}', NULL, '{}')",
+        "SELECT audit_append('pocs_poc', %s, %s, 'UPDATE', NULL, '{\"sponsor_name\": \"Forged\"}', "
+        "'{sponsor_name}', NULL, '{}')",
         [str(poc.pk), poc.pk],
     )
     assert AuditEvent.objects.filter(pk=event.pk, actor_id=event.actor_id).exists()
-    assert not AuditEvent.objects.filter(new_data__sponsor="Forged").exists()
+    assert not AuditEvent.objects.filter(new_data__sponsor_name="Forged").exists()
 
 
 def test_the_app_role_records_checkpoints_but_cannot_change_or_remove_them(app_role):
@@ -124,12 +125,12 @@ def test_the_app_role_writes_domain_rows_and_each_write_is_audited(app_role):
     conn = connect()
     with conn.transaction():
         conn.execute("SELECT set_config('pocportal.actor_id', %s, true)", [str(people["lead"].pk)])
-        conn.execute("UPDATE pocs_poc SET sponsor = 'Written by the app role' WHERE id = %s", [poc.pk])
+        conn.execute("UPDATE pocs_poc SET sponsor_name = 'Written by the app role' WHERE id = %s", [poc.pk])
         conn.execute("INSERT INTO accounts_businessunit (name, code) VALUES ('Claims', 'claims')")
     poc.refresh_from_db()
-    assert poc.sponsor == "Written by the app role"
+    assert poc.sponsor_name == "Written by the app role"
     event = AuditEvent.objects.filter(table_name="pocs_poc", row_pk=str(poc.pk)).last()
-    assert event.new_data["sponsor"] == "Written by the app role"
+    assert event.new_data["sponsor_name"] == "Written by the app role"
     assert event.actor_id == people["lead"].pk
     assert AuditEvent.objects.filter(table_name="accounts_businessunit", op="INSERT", new_data__code="claims").exists()
     call_command("audit_checkpoint")

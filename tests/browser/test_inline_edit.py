@@ -71,11 +71,15 @@ def test_saves_and_stage_moves_refresh_the_header_and_say_saved(page, live_serve
     status = page.get_by_role("status").filter(has_text="Saved")
     expect(status).to_have_text("Saved timebox (weeks)")
     expect(page.locator("#save-status")).to_have_attribute("aria-live", "polite")
+    # Over 8 weeks: the reason is asked for right below the timebox.
+    expect(page.locator("#input-timebox_justification")).to_be_visible()
 
     field(page, "decision_due_date").get_by_role("link", name="Edit decision due").click()
     page.locator("#input-decision_due_date").fill("2020-01-31")
     field(page, "decision_due_date").get_by_role("button", name="Save").click()
-    expect(badges).to_contain_text("Decision overdue")
+    expect(field(page, "decision_due_date")).to_contain_text("cannot be in the past")
+    expect(badges).not_to_contain_text("Decision overdue")
+    field(page, "decision_due_date").get_by_role("link", name="Cancel").click()
 
     # A stage move: the stage badge follows, and the stage panel with it.
     expect(badges.locator(".badge").first).to_have_text("Draft")
@@ -94,19 +98,19 @@ def test_a_save_in_flight_disables_its_button_and_shows_it_is_working(page, live
     poc, people = team
     open_overview(page, live_server, poc, people["lead"])
     held = []
-    page.route(re.compile(r"/field/sponsor/$"), lambda route: held.append(route) if route.request.method == "POST"
+    page.route(re.compile(r"/field/sponsor_name/$"), lambda route: held.append(route) if route.request.method == "POST"
                else route.continue_())
 
-    field(page, "sponsor").get_by_role("link", name="Edit sponsor").click()
-    page.locator("#input-sponsor").fill("Chief Financial Officer")
-    save = field(page, "sponsor").get_by_role("button", name="Save")
+    field(page, "sponsor_name").get_by_role("link", name="Edit sponsor name").click()
+    page.locator("#input-sponsor_name").fill("Chief Financial Officer")
+    save = field(page, "sponsor_name").get_by_role("button", name="Save")
     save.click()
     expect(save).to_be_disabled()
-    expect(field(page, "sponsor").locator("form")).to_have_class(re.compile(r"\bhtmx-request\b"))
+    expect(field(page, "sponsor_name").locator("form")).to_have_class(re.compile(r"\bhtmx-request\b"))
     assert len(held) == 1
     held[0].continue_()
-    expect(field(page, "sponsor").locator(".value")).to_have_text("Chief Financial Officer")
-    expect(page.locator("#save-status")).to_have_text("Saved sponsor")
+    expect(field(page, "sponsor_name").locator(".value")).to_have_text("Chief Financial Officer")
+    expect(page.locator("#save-status")).to_have_text("Saved sponsor name")
 
 
 def test_the_keyboard_edit_focuses_the_field_escape_cancels_enter_saves(page, live_server, team):
@@ -160,10 +164,10 @@ def test_a_failed_request_says_so_instead_of_doing_nothing(page, live_server, te
         else:
             route.abort("connectionrefused")
 
-    page.route(re.compile(r"/field/sponsor/$"), fail)
-    field(page, "sponsor").get_by_role("link", name="Edit sponsor").click()
-    page.locator("#input-sponsor").fill("Chief Financial Officer")
-    field(page, "sponsor").get_by_role("button", name="Save").click()
+    page.route(re.compile(r"/field/sponsor_name/$"), fail)
+    field(page, "sponsor_name").get_by_role("link", name="Edit sponsor name").click()
+    page.locator("#input-sponsor_name").fill("Chief Financial Officer")
+    field(page, "sponsor_name").get_by_role("button", name="Save").click()
 
     problem = page.get_by_role("alert").filter(has_text="may not have been saved")
     expect(problem).to_be_visible()
@@ -173,8 +177,8 @@ def test_a_failed_request_says_so_instead_of_doing_nothing(page, live_server, te
         expect(problem).to_contain_text("The portal could not be reached")
     expect(problem.get_by_role("link", name="Reload the page")).to_be_visible()
     # Nothing was swapped: the form and what was typed are still there, and Save works again.
-    expect(page.locator("#input-sponsor")).to_have_value("Chief Financial Officer")
-    expect(field(page, "sponsor").get_by_role("button", name="Save")).to_be_enabled()
+    expect(page.locator("#input-sponsor_name")).to_have_value("Chief Financial Officer")
+    expect(field(page, "sponsor_name").get_by_role("button", name="Save")).to_be_enabled()
     expect(page.locator("#save-status")).to_have_text("")
     problem.get_by_role("button", name="Dismiss").click()
     expect(page.locator("#request-problem")).to_be_hidden()

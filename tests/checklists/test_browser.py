@@ -151,7 +151,7 @@ def test_the_kickoff_shows_one_line_per_item_with_progress_jump_links_and_edit_i
     expect(page.locator("#progress-all .count")).to_have_text(f"0 of {len(items)} resolved")
 
     # Jump links per reason.
-    page.get_by_role("navigation", name="Kickoff sections").get_by_role("link", name=re.compile(r"^R3 ")).click()
+    page.get_by_role("navigation", name="Kickoff sections").get_by_role("link", name=re.compile(r"^3\. ")).click()
     expect(page).to_have_url(re.compile(r"#reason-3$"))
 
     # Edit opens the item's form with focus on its first field; saving returns the line and moves the bars.

@@ -162,16 +162,45 @@ def test_no_version_needed_last_write_wins_and_each_change_is_audited(poc, model
     assert model.get(url(poc)).json()["results"][0]["value"] == "54000.00"  # 2 × 30,000 × 0.9
 
 
-def test_results_say_when_their_inputs_changed_and_a_recompute_clears_it(poc, people, model):
+def test_a_business_case_edit_on_the_kickoff_page_recomputes_the_results(poc, people, model):
+    case = BusinessCase.objects.get(poc=poc)
+    case.poc = poc
+    with TestCase.captureOnCommitCallbacks(execute=False) as queued:
+        business_case_update(business_case=case, user=people["lead"], changes={"value_per_unit": "3"},
+                             version=case.version)  # on the kickoff page, not through the cost model
+    body = model.get(url(poc)).json()
+    # Until the queued recompute has run, the results say they are out of date and what they came from.
+    assert body["stale"] is True and body["results"][0]["value"] == "18000.00"
+    assert body["computed_from"]["value_per_unit"] == "2.0000"
+    from apps.core.models import Job
+
+    assert Job.objects.get(pk=CostModel.objects.get(poc=poc).job_id).status == Job.Status.QUEUED
+    for callback in queued:
+        callback()
+    fresh = model.get(url(poc)).json()
+    assert fresh["stale"] is False and fresh["results"][0]["value"] == "27000.00"  # 3 × 10,000 × 0.9
+
+
+def test_a_business_case_edit_queues_one_recompute_however_many_changes_wait(poc, people, model):
+    from apps.core.models import Job
+
+    before = Job.objects.filter(kind="costs.recompute").count()
+    with TestCase.captureOnCommitCallbacks(execute=False):
+        for value in ("3", "4"):
+            case = BusinessCase.objects.get(poc=poc)
+            case.poc = poc
+            business_case_update(business_case=case, user=people["lead"], changes={"value_per_unit": value},
+                                 version=case.version)
+    assert Job.objects.filter(kind="costs.recompute").count() == before + 1
+
+
+def test_a_poc_without_a_cost_model_gets_none_from_a_business_case_edit(team):
+    poc, people = team
     case = BusinessCase.objects.get(poc=poc)
     case.poc = poc
     business_case_update(business_case=case, user=people["lead"], changes={"value_per_unit": "3"},
-                         version=case.version)  # on the kickoff page: no cost-model job queued
-    body = model.get(url(poc)).json()
-    assert body["stale"] is True and body["results"][0]["value"] == "18000.00"
-    assert body["computed_from"]["value_per_unit"] == "2.0000"
-    fresh = patched(model, poc, {})  # any PATCH recomputes
-    assert fresh["stale"] is False and fresh["results"][0]["value"] == "27000.00"
+                         version=case.version)
+    assert not CostModel.objects.filter(poc=poc).exists()
 
 
 def test_scales_are_editable(poc, model):
@@ -208,15 +237,14 @@ def test_a_better_production_sample_evaluation_changes_the_value_after_the_recom
     dataset = evaluations.dataset_create(poc=poc, user=lead, data={"name": "Prod", "kind": "production",
                                                                    "is_standard": True})
     first = evaluations.model_version_create(poc=poc, user=lead, data={"name": "small"})
-    run_eval(poc, lead, dataset, first, 7)
+    run_eval(poc, lead, dataset, first, 7)  # its results recompute the cost model by themselves
     body = model.get(url(poc)).json()
-    assert body["stale"] is True  # measured quality arrived: the results say so
-    body = patched(model, poc, {})
+    assert body["stale"] is False
     assert body["quality_source"]["kind"] == "measured" and body["quality_used"] == "0.700000"
     assert body["results"][0]["value"] == "14000.00"  # 2 × 10,000 × 0.7 (the 0.9 assumption is ignored)
     better = evaluations.model_version_create(poc=poc, user=lead, data={"name": "large"})
     run_eval(poc, lead, dataset, better, 8)
-    body = patched(model, poc, {})
+    body = model.get(url(poc)).json()
     assert body["quality_source"]["model_version"] == better.pk
     assert body["results"][0]["value"] == "16000.00"
     assert body["results"][0]["net_value"] == "14500.00"

@@ -42,14 +42,14 @@ def test_enter_lines_and_see_the_scale_table_and_tornado_update_without_reload(p
     table = page.locator("#scale-table-hosted")
     for scale in ("1×", "5×", "20×"):
         expect(table.get_by_role("columnheader", name=scale)).to_be_visible()
-    expect(table.get_by_role("row", name="Monthly cost")).to_contain_text("1200.00")
+    expect(table.get_by_role("row", name="Monthly cost")).to_contain_text("€1,200.00")
     tornado = page.locator("#sensitivity-hosted-1 figure.tornado")
     expect(tornado).to_contain_text("Support team")
 
     add_line(page, "LLM calls", "inference", "per_unit", "0.01", "0.015", "0.02", **{"Units per request": "2"})
     # 1×: 1,200 + 0.015 × 2 × 10,000 = 1,500; 20×: 1,200 + 6,000 = 7,200
-    expect(table.get_by_role("row", name="Monthly cost")).to_contain_text("1500.00")
-    expect(page.locator("#scale-table-hosted").get_by_role("row", name="Monthly cost")).to_contain_text("7200.00")
+    expect(table.get_by_role("row", name="Monthly cost")).to_contain_text("€1,500.00")
+    expect(page.locator("#scale-table-hosted").get_by_role("row", name="Monthly cost")).to_contain_text("€7,200.00")
     expect(page.locator("#sensitivity-hosted-1 figure.tornado")).to_contain_text("LLM calls")
     expect(page.locator("#line-rows")).to_contain_text("LLM calls")
     assert page.evaluate("window.__marker") == 1, "the page was reloaded"

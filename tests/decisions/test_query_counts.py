@@ -11,7 +11,7 @@ from apps.pocs import services as poc_services
 pytestmark = pytest.mark.django_db
 
 # Measured with CaptureQueriesContext; the counts do not grow with members or notifications.
-PINS = {"index": 17, "badge": 8, "notifications": 4}
+PINS = {"index": 17, "badge": 8, "notifications": 3}
 
 
 def count(client, url) -> int:

@@ -58,6 +58,27 @@ def test_the_lead_requests_a_decision_and_the_decision_maker_is_told(team, api_f
     assert "31 January 2030" in mail.outbox[0].body
 
 
+@pytest.mark.parametrize("how", ["stage panel", "api transition"])
+def test_a_plain_stage_move_to_awaiting_decision_is_a_request_too(team, api_for, client_for, how,
+                                                                   django_capture_on_commit_callbacks):
+    poc, people = team
+    PoC.objects.filter(pk=poc.pk).update(stage=Stage.EVALUATING, decision_due_date="2030-01-31")
+    with django_capture_on_commit_callbacks(execute=True):
+        if how == "stage panel":
+            answer = client_for(people["lead"]).post(f"/pocs/{poc.pk}/transition/", {"to": "awaiting_decision"})
+            assert answer.status_code == 302
+        else:
+            answer = api_for(people["lead"]).post(f"{BASE}/pocs/{poc.pk}/transition/", {"to": "awaiting_decision"},
+                                                  format="json")
+            assert answer.status_code == 200, answer.json()
+    assert PoC.objects.get(pk=poc.pk).stage == Stage.AWAITING_DECISION
+    note = Notification.objects.get(user=people["decision_maker"], kind="decisions.requested")
+    assert note.url == f"/pocs/{poc.pk}/graduation/decision/"
+    assert [m.to for m in mail.outbox] == [[people["decision_maker"].email]]
+    body = api_for(people["viewer"]).get(f"{BASE}/pocs/{poc.pk}/decision/").json()
+    assert body["status"] == "awaiting" and body["due_date"] == "2030-01-31"
+
+
 def test_a_draft_cannot_request_and_only_managers_may(team, api_for):
     poc, people = team
     PoC.objects.filter(pk=poc.pk).update(decision_due_date="2030-01-31")

@@ -5,7 +5,9 @@ The item's input says how to answer: ``answer=X`` replies ``{"prediction": "X"}`
 status; ``big`` a reply larger than any limit the tests set; ``trickle`` sends its reply one
 byte every 0.2 s; ``garbage`` a reply that is not JSON; ``redirect`` a 302 to ``redirect_to``.
 The server counts requests, the most in flight at once and when each request arrived, and
-keeps the headers it was sent.
+keeps the headers it was sent. ``delay_for_rate`` gives it a latency curve: each request waits
+as long as the function says for the number of requests that arrived in the last second;
+``degrade`` makes it a worse model (its answer instead of the one asked for, http_json only).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class ModelServer:
-    def __init__(self):
+    """``tls``: a server-side ``ssl.SSLContext`` to answer over HTTPS (the URL then starts with https)."""
+
+    def __init__(self, tls=None):
         self.lock = threading.Lock()
         self.requests = 0
         self.in_flight = 0
@@ -25,6 +29,10 @@ class ModelServer:
         self.arrivals: list[float] = []
         self.headers: list[dict[str, str]] = []
         self.redirect_to = ""
+        # A latency curve: seconds to wait given the requests that arrived in the last second (None: none).
+        self.delay_for_rate = None
+        # A degraded model: answer(options) -> the answer given instead of options["answer"] (None: as asked).
+        self.degrade = None
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -41,6 +49,10 @@ class ModelServer:
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)
                     server.arrivals.append(time.monotonic())
                     server.headers.append(dict(self.headers.items()))
+                    now = server.arrivals[-1]
+                    recent = sum(1 for t in server.arrivals[-200:] if now - t < 1.0)
+                if server.delay_for_rate is not None:
+                    time.sleep(server.delay_for_rate(recent))
                 try:
                     self._answer(body)
                 except (BrokenPipeError, ConnectionResetError):
@@ -84,13 +96,17 @@ class ModelServer:
                         self.wfile.flush()
                         time.sleep(0.2)
                 elif "id" in request:  # the http_json template of the tests also sends the item in a field
-                    self._send(200, json.dumps({"prediction": options.get("answer", "")}).encode())
+                    answer = server.degrade(options) if server.degrade is not None else options.get("answer", "")
+                    self._send(200, json.dumps({"prediction": answer}).encode())
                 else:
                     reply = {"choices": [{"message": {"role": "assistant", "content": options.get("answer", "")}}]}
                     self._send(200, json.dumps(reply).encode())
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
+        self.scheme = "https" if tls is not None else "http"
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -99,7 +115,7 @@ class ModelServer:
         return f"127.0.0.1:{self.port}"
 
     def url(self, path: str = "/predict") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"{self.scheme}://127.0.0.1:{self.port}{path}"
 
     def __enter__(self):
         self.thread.start()

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from apps.evaluations import services
 from apps.evaluations.models import EvalRun
 from apps.evaluations.tasks import eval_run_compute_task
-from tests.browser.conftest import login, page  # noqa: F401, F811  (fixture)
+from tests.browser.conftest import accessible, login, page  # noqa: F401, F811  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -85,4 +85,88 @@ def test_set_a_target_compare_two_versions_and_see_the_leaderboard_and_chart_wit
     chart = board.get_by_role("img", name="Accuracy by model version on Production sample")
     expect(chart).to_be_visible()
     expect(chart).to_contain_text("target 0.800")
+    assert page.evaluate("window.__marker") == 1, "the page was reloaded"
+
+
+def test_register_edit_an_endpoint_start_a_live_run_and_cancel_it_in_place(
+    page, live_server, team, private_media, monkeypatch, settings, accessible,  # noqa: F811
+):
+    from cryptography.fernet import Fernet
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.FIELD_ENCRYPTION_KEY = Fernet.generate_key().decode()
+    settings.MODEL_ENDPOINT_ALLOWED_HOSTS = ["model.example.com"]
+    poc, people = team
+    dataset = services.dataset_create(poc=poc, user=people["lead"], data={"name": "Sample", "kind": "production"})
+    services.model_version_create(poc=poc, user=people["lead"], data={"name": "Model A", "release": "1"})
+    services.dataset_items_replace(dataset=dataset, user=people["lead"], upload=SimpleUploadedFile(
+        "items.csv", b"id,input,label\n1,first,a\n2,second,b\n"))
+    monkeypatch.setattr("apps.core.jobs.job_send", lambda job_id: False)  # queued, never started
+
+    login(page, live_server, people["lead"])
+    page.goto(f"{live_server.url}/pocs/{poc.pk}/evaluations/")
+    page.evaluate("window.__marker = 1")
+    section = page.locator("#endpoints")
+    section.get_by_text("Register a model endpoint").click()
+    form = section.locator("#endpoint-form")
+    form.get_by_label("Name").fill("Hosted")
+    form.get_by_label("Model version").select_option(label="Model A 1")
+    form.get_by_label("Kind").select_option("openai_chat")
+    form.get_by_label("URL").fill("https://model.example.com/v1/chat/completions")
+    form.get_by_label("Model", exact=True).fill("model-a")
+    form.get_by_label("Headers").fill('{"Authorization": "Bearer browser-secret"}')
+    form.get_by_role("button", name="Register the endpoint").click()
+    row = page.locator("#endpoints tbody tr").first
+    expect(row).to_contain_text("Hosted")
+    expect(row).to_contain_text("Authorization")
+    expect(page.locator("body")).not_to_contain_text("browser-secret")
+    expect(page.locator("#save-status")).to_contain_text("Registered the endpoint")
+
+    row.get_by_role("link", name="Edit the endpoint Hosted").click()
+    expect(row.get_by_label("Name")).to_be_focused()
+    expect(row.get_by_label("Headers")).to_have_value("")
+    timeout = row.get_by_label("Timeout (seconds)")
+    timeout.fill("12")
+    row.get_by_role("button", name="Save").click()
+    expect(page.locator("#endpoints tbody tr").first).to_contain_text("12 s timeout")
+    assert page.evaluate("window.__marker") == 1, "the page was reloaded"
+    accessible(page, "the evaluations page with an endpoint")
+
+    page.goto(f"{live_server.url}/pocs/{poc.pk}/evaluations/")
+    live = page.locator("#live-form")
+    live.get_by_label("Model endpoint").select_option(label="Hosted → Model A 1")
+    live.get_by_label("Dataset").select_option(label="Sample (2 items)")
+    live.get_by_role("button", name="Start the live run").click()
+    status = page.locator("#run-status")
+    expect(status).to_have_attribute("data-status", "queued")
+    expect(page.locator("#run-source")).to_contain_text("Live run against Hosted")
+    page.evaluate("window.__marker = 2")
+    status.get_by_role("button", name="Cancel the run").click()
+    expect(page.locator("#run-status")).to_have_attribute("data-status", "cancelled")
+    expect(page.locator("#run-status").get_by_role("button", name="Cancel the run")).to_have_count(0)
+    assert page.evaluate("window.__marker") == 2, "the page was reloaded"
+    assert EvalRun.objects.get(poc=poc).status == "cancelled"
+
+
+def test_import_items_then_edit_and_remove_one_in_place(page, live_server, team, private_media, tmp_path):  # noqa: F811
+    poc, people = team
+    dataset = services.dataset_create(poc=poc, user=people["lead"], data={"name": "Sample", "kind": "curated"})
+    login(page, live_server, people["lead"])
+    page.goto(f"{live_server.url}/pocs/{poc.pk}/evaluations/datasets/{dataset.pk}/")
+    page.evaluate("window.__marker = 1")
+    items = page.locator("#items")
+    items.get_by_text("Import items from a file").click()
+    path = tmp_path / "items.csv"
+    path.write_text("id,input,label\nq1,Is this spam?,yes\nq2,Hello there,no\n")
+    items.get_by_label("Items file").set_input_files(str(path))
+    items.get_by_role("button", name="Import and replace the items").click()
+    expect(page.locator("#items-summary")).to_contain_text("2 items")
+    row = page.locator("#items tbody tr").filter(has_text="q1")
+    row.get_by_role("link", name="Edit the item q1").click()
+    row = page.locator("#items tbody tr").first
+    row.get_by_label("Label").fill("spam")
+    row.get_by_role("button", name="Save").click()
+    expect(page.locator("#items tbody tr").first).to_contain_text("spam")
+    page.locator("#items tbody tr").filter(has_text="q2").get_by_role("button", name="Remove the item q2").click()
+    expect(page.locator("#items tbody tr")).to_have_count(1)
     assert page.evaluate("window.__marker") == 1, "the page was reloaded"

@@ -34,12 +34,16 @@ MAY_IMPORT: dict[str, list[str]] = {
             "apps.pocs.*",
             "apps.checklists.risk",  # to register live stall signals
             "apps.checklists.gate",
-            *(["apps.evaluations.selectors"] if app == "costs" else []),  # measured quality, read-only
+            # measured quality, read-only, and the signal that it was measured again
+            *(["apps.evaluations.selectors", "apps.evaluations.measured"] if app == "costs" else []),
+            # registers the volumes the load-test form suggests peak rates from
+            *(["apps.evaluations.providers"] if app == "costs" else []),
             # a run's measurement written as a validation answer through the kickoff's own service
             *(["apps.checklists.services", "apps.checklists.selectors"] if app == "evaluations" else []),
             # The cost model's value side is the business case (one source of truth): read through
             # checklists' selectors, written through its business_case_update service.
-            *(["apps.checklists.selectors", "apps.checklists.services"] if app == "costs" else []),
+            *(["apps.checklists.selectors", "apps.checklists.services", "apps.checklists.signals"]
+              if app == "costs" else []),
         ]
         for app in MEASURING
     },
@@ -49,6 +53,7 @@ MAY_IMPORT: dict[str, list[str]] = {
         "apps.notifications.*",
         "apps.pocs.*",
         *[f"apps.{app}.selectors" for app in ["checklists", *MEASURING]],
+        "apps.evaluations.providers",  # registers the signed outcome (a go PoC accepts its drift watch)
     ],
     "reports": [
         *INFRASTRUCTURE,
@@ -56,8 +61,20 @@ MAY_IMPORT: dict[str, list[str]] = {
         "apps.notifications.*",
         "apps.pocs.*",
         *[f"apps.{app}.selectors" for app in ["checklists", *MEASURING, "decisions", "portfolio"]],
+        "apps.decisions.hooks",  # registers the "on signing" hook that freezes the report
+        # The charts the pages draw, drawn again in the PDF (pure functions of the numbers, no queries).
+        "apps.evaluations.charts",
+        "apps.costs.charts",
     ],
     "portfolio": [
+        *INFRASTRUCTURE,
+        "apps.accounts.*",
+        "apps.notifications.*",
+        "apps.pocs.*",
+        *[f"apps.{app}.selectors" for app in ["checklists", *MEASURING, "decisions"]],
+    ],
+    # The reminders read what is due (checklist items, decision dates) and tell people through notify().
+    "reminders": [
         *INFRASTRUCTURE,
         "apps.accounts.*",
         "apps.notifications.*",

@@ -46,22 +46,22 @@ def test_a_second_writer_with_the_same_version_waits_for_the_lock_and_is_refused
     def slow_apply(row, changes):
         first_has_lock.set()
         assert release_first.wait(10), "the test never released the first writer"
-        row.sponsor = changes["sponsor"]
-        return ["sponsor"]
+        row.sponsor_name = changes["sponsor_name"]
+        return ["sponsor_name"]
 
     def first():
         return versioned_update(
             obj=poc,
             user=people["lead"],
-            changes={"sponsor": "First"},
+            changes={"sponsor_name": "First"},
             version=version,
             apply=slow_apply,
-            snapshot=lambda row: {"sponsor": row.sponsor},
+            snapshot=lambda row: {"sponsor_name": row.sponsor_name},
             what="PoC",
         )
 
     def second():
-        return services.poc_update(poc=poc, user=people["lead"], changes={"sponsor": "Second"}, version=version)
+        return services.poc_update(poc=poc, user=people["lead"], changes={"sponsor_name": "Second"}, version=version)
 
     first_thread, first_outcome = _in_thread(first)
     assert first_has_lock.wait(10), "the first writer never reached its changes"
@@ -76,6 +76,6 @@ def test_a_second_writer_with_the_same_version_waits_for_the_lock_and_is_refused
     assert blocked, f"the second writer was not held by a row lock: {second_outcome}"
     assert "error" not in first_outcome, first_outcome
     assert isinstance(second_outcome.get("error"), ConflictError), second_outcome
-    assert second_outcome["error"].current == {"sponsor": "First"}
+    assert second_outcome["error"].current == {"sponsor_name": "First"}
     saved = PoC.objects.get(pk=poc.pk)
-    assert (saved.sponsor, saved.version) == ("First", version + 1)
+    assert (saved.sponsor_name, saved.version) == ("First", version + 1)

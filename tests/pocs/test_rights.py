@@ -27,6 +27,7 @@ EXPECTED = {
     "lead": {VIEW, EDIT, MANAGE, JUSTIFY, OWN, OPS},
     "production_owner": {VIEW, OWN, OPS},
     "decision_maker": {VIEW, OWN, SIGN},
+    "sponsor": {VIEW, OWN},  # a viewer's rights
     "creator": {VIEW},
     "contributor": {VIEW, EDIT, OWN, OPS},
     "viewer": {VIEW, OWN},
@@ -47,7 +48,7 @@ def holding(role: str) -> tuple[PoC, User]:
         person.save()
     fields = {}
     creator = founder
-    if role in ("lead", "production_owner", "decision_maker"):
+    if role in ("lead", "production_owner", "decision_maker", "sponsor"):
         fields[role] = person
     if role == "creator":
         creator = person
@@ -147,6 +148,7 @@ def test_a_deactivated_member_is_no_longer_on_the_poc(poc, people):
         ("production_owner", "manage"),
         ("decision_maker", "manage"),
         ("sponsor", "manage"),
+        ("sponsor_name", "manage"),
         ("timebox_justification", "justify"),
         ("name", "edit"),
         ("timebox_weeks", "edit"),
@@ -159,12 +161,12 @@ def test_each_field_names_the_right_it_needs(field, action):
 
 # --- Rights that must hold, through the services and the API -----------------------------------
 
-PEOPLE_CHANGES = ["lead", "production_owner", "decision_maker", "sponsor"]
+PEOPLE_CHANGES = ["lead", "production_owner", "decision_maker", "sponsor", "sponsor_name"]
 
 
 def _new_value(field, people, *, api=False):
     """What a contributor tries to set: themselves in a people field, another name as sponsor."""
-    if field == "sponsor":
+    if field == "sponsor_name":
         return "Someone else"
     return people["contributor"].pk if api else people["contributor"]
 
@@ -193,20 +195,24 @@ def test_a_contributor_gets_403_changing_the_people_or_the_sponsor_over_the_api(
 
 def test_a_contributor_gets_403_changing_the_sponsor_on_the_page(client_for, poc, people):
     client = client_for(people["contributor"])
-    url = reverse("pocs:field", args=[poc.pk, "sponsor"])
+    url = reverse("pocs:field", args=[poc.pk, "sponsor_name"])
     assert client.get(url).status_code == 403
-    response = client.post(url, {"sponsor": "Someone else", "version": poc.version})
+    response = client.post(url, {"sponsor_name": "Someone else", "version": poc.version})
     assert response.status_code == 403
     poc.refresh_from_db()
-    assert poc.sponsor == ""
+    assert poc.sponsor_name == ""
     page = client.get(reverse("pocs:detail", args=[poc.pk])).content.decode()
     assert "Edit sponsor" not in page and "Edit name" in page
 
 
 def test_the_lead_and_an_admin_may_change_the_sponsor(poc, people):
-    poc = services.poc_update(poc=poc, user=people["lead"], changes={"sponsor": "Dana"}, version=poc.version)
-    poc = services.poc_update(poc=poc, user=people["admin"], changes={"sponsor": "Erin"}, version=poc.version)
-    assert PoC.objects.get(pk=poc.pk).sponsor == "Erin"
+    poc = services.poc_update(poc=poc, user=people["lead"], changes={"sponsor_name": "Dana"}, version=poc.version)
+    poc = services.poc_update(
+        poc=poc, user=people["admin"], changes={"sponsor": people["portfolio"], "sponsor_name": ""}, version=poc.version
+    )
+    fresh = PoC.objects.get(pk=poc.pk)
+    assert (fresh.sponsor, fresh.sponsor_name) == (people["portfolio"], "")
+    assert fresh.sponsor_label == people["portfolio"].get_full_name()
 
 
 def test_a_contributor_cannot_add_change_or_remove_members(api_for, poc, people):

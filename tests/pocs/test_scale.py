@@ -29,9 +29,9 @@ def add_pocs(count: int, *, lead, name: str = "Filler") -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            INSERT INTO pocs_poc (name, description, sponsor, production_owner_budget_line, stage, stage_changed_at,
-                                  timebox_weeks, timebox_justification, decision_due_date, data_sensitivity, version,
-                                  lead_id, created_by_id, created_at, updated_at)
+            INSERT INTO pocs_poc (name, description, sponsor_name, production_owner_budget_line, stage,
+                                  stage_changed_at, timebox_weeks, timebox_justification, decision_due_date,
+                                  data_sensitivity, version, lead_id, created_by_id, created_at, updated_at)
             SELECT %s || ' ' || lpad(((i * 7919) %% %s)::text, 6, '0'), '', '', '',
                    (%s::text[])[1 + i %% 6], now(), 6, '',
                    CASE WHEN i %% 4 = 0 THEN NULL ELSE current_date + (i %% 97) END, 'internal', 1,
@@ -217,7 +217,7 @@ def test_the_api_list_keeps_its_page_number_contract(api_for, people):
 def make_changes(poc, count: int, user) -> list[int]:
     for n in range(count):
         with audited(user):
-            PoC.objects.filter(pk=poc.pk).update(sponsor=f"Sponsor {n}")
+            PoC.objects.filter(pk=poc.pk).update(sponsor_name=f"Sponsor {n}")
     return list(AuditEvent.objects.filter(poc_id=poc.pk).order_by("-id").values_list("pk", flat=True))
 
 

@@ -99,7 +99,7 @@ def test_refused_move_in_the_page_lists_the_missing_conditions(client_for, peopl
     response = client.post(reverse("pocs:transition", args=[poc.pk]), {"to": "running"}, HTTP_HX_REQUEST="true")
     body = response.content.decode()
     assert response.status_code == 200
-    assert "Name a named production owner." in body
+    assert "Name the production owner: the person, not a team" in body
     assert f'href="/pocs/{poc.pk}/#field-decision_due_date"' in body
 
 

@@ -13,8 +13,20 @@ from apps.accounts.services import token_issue, token_revoke
 class MeSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
-        fields = ["id", "email", "full_name", "title", "team", "business_unit", "org_role", "is_staff"]
+        fields = [
+            "id",
+            "email",
+            "full_name",
+            "title",
+            "team",
+            "business_unit",
+            "org_role",
+            "is_staff",
+            "time_zone",
+            "unread_notifications",
+        ]
         read_only_fields = fields
+        extra_kwargs = {"unread_notifications": {"help_text": "How many of your notifications are unread"}}
 
 
 class MeView(APIView):

@@ -20,9 +20,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RemoveIndex(model_name="auditevent", name="audit_event_row_idx"),
-        migrations.AddField(
-            model_name="auditcheckpoint", name="heads", field=models.JSONField(blank=True, null=True)
-        ),
+        migrations.AddField(model_name="auditcheckpoint", name="heads", field=models.JSONField(blank=True, null=True)),
         migrations.AddField(
             model_name="auditevent", name="chain_version", field=models.PositiveSmallIntegerField(default=1)
         ),

@@ -132,7 +132,9 @@ AcknowledgementPatchSerializer = patch_serializer(
 
 
 class BusinessCaseSerializer(serializers.ModelSerializer):
-    sponsor = serializers.CharField(source="poc.sponsor", read_only=True, help_text="The PoC's sponsor (edit the PoC)")
+    sponsor = serializers.CharField(
+        source="poc.sponsor_label", read_only=True, help_text="The PoC's sponsor's name (edit the PoC)"
+    )
     has_threshold = serializers.BooleanField(read_only=True)
 
     class Meta:

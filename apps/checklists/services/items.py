@@ -11,6 +11,7 @@ from apps.core.versioning import assign, check_fields, refuse, versioned_update
 from apps.pocs import access
 from apps.pocs.models import PoC
 from apps.pocs.services import check_open
+from apps.pocs.signals import inputs_changed
 
 ITEM_FIELDS = ("status", "owner", "due_date", "evidence_url", "evidence_note", "notes", "justification")
 
@@ -66,6 +67,7 @@ def checklist_item_update(
                 row.owner = _owner(poc, value)
             else:
                 assign(row, field, value)
+        inputs_changed(row.poc_id)
         return list(changes)  # the model's clean() holds the justification rule whichever field changed
 
     return versioned_update(

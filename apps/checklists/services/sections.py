@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
+
 from apps.accounts.models import User
 from apps.checklists import permissions
 from apps.checklists.models import Acknowledgement, BusinessCase, ValidationQuestion
+from apps.checklists.signals import business_case_changed
 from apps.core.versioning import assign, check_fields, refuse, versioned_update
 from apps.pocs.services import check_open
+from apps.pocs.signals import inputs_changed
 
 VALIDATION_FIELDS = ("hypothesis", "target", "answer", "evidence_url")
 ACKNOWLEDGEMENT_FIELDS = ("acknowledged", "answered_where", "notes")
@@ -37,9 +41,11 @@ def _update(row, *, user: User, changes: dict[str, Any], version, fields, what: 
     check_fields(changes, fields)
     permissions.check_edit(row.poc, user)
     check_open(row.poc)
-    return versioned_update(
+    saved = versioned_update(
         obj=row, user=user, changes=changes, version=version, apply=apply, snapshot=snapshot_of(fields), what=what
     )
+    inputs_changed(row.poc_id)
+    return saved
 
 
 def validation_update(
@@ -91,7 +97,10 @@ def business_case_update(
             assign(row, field, value)
         return list(changes)
 
-    return _update(
-        business_case, user=user, changes=changes, version=version, fields=BUSINESS_CASE_FIELDS,
-        what="business case", apply=apply,
-    )
+    with transaction.atomic():
+        saved = _update(
+            business_case, user=user, changes=changes, version=version, fields=BUSINESS_CASE_FIELDS,
+            what="business case", apply=apply,
+        )
+        business_case_changed.send(sender=BusinessCase, poc=saved.poc, user=user)
+    return saved

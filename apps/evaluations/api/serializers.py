@@ -20,7 +20,7 @@ class DatasetSerializer(serializers.ModelSerializer):
     class Meta:
         model = Dataset
         fields = ["id", "name", "kind", "description", "provenance", "is_standard", "items_count", "items_file_name",
-                  "items_sha256", "version", "created_at", "updated_at"]
+                  "items_sha256", "items_change", "version", "created_at", "updated_at"]
         read_only_fields = fields
 
 
@@ -194,6 +194,9 @@ class EvalRunSerializer(serializers.Serializer):
     errors = serializers.DictField(allow_null=True, help_text="A live run's failed calls: total, rate, by_kind, "
                                    "by_status")
     max_in_flight = serializers.IntegerField(allow_null=True)
+    imported_from = serializers.CharField(allow_null=True, help_text="The tool whose results file was read "
+                                          "(lm-evaluation-harness, promptfoo, MLflow); null for the portal's own")
+    import_notes = serializers.ListField(child=serializers.CharField(), help_text="What the import read and left out")
     error = serializers.CharField()
     progress = serializers.IntegerField()
     progress_message = serializers.CharField()
@@ -292,3 +295,51 @@ class QualityGapSerializer(serializers.Serializer):
     metric = serializers.CharField()
     rows = GapRowSerializer(many=True)
     warning = serializers.BooleanField()
+
+
+class LoadTestCreateSerializer(serializers.Serializer):
+    endpoint = serializers.IntegerField()
+    dataset = serializers.IntegerField()
+    rates = serializers.ListField(child=serializers.FloatField(), required=False,
+                                  help_text="Requests per second (default [1, 5, 20])")
+    duration_s = serializers.FloatField(required=False, help_text="Seconds at each rate (default 10)")
+
+
+class LoadTestSerializer(serializers.Serializer):
+    """A load test: per rate the latency percentiles with 95% intervals and the error rate; ``knee_rate`` the
+    first rate at which the PoC's latency target fails (null when it holds at every rate, or none is set)."""
+
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["queued", "running", "done", "failed", "cancelled"])
+    cancel_requested = serializers.BooleanField()
+    error = serializers.CharField()
+    endpoint = serializers.IntegerField(allow_null=True)
+    dataset = serializers.IntegerField()
+    requested_rates = serializers.ListField(child=serializers.FloatField())
+    duration_s = serializers.FloatField()
+    rates = serializers.ListField(child=serializers.DictField())
+    knee_rate = serializers.FloatField(allow_null=True)
+    percentile = serializers.CharField(allow_null=True)
+    max_ms = serializers.FloatField(allow_null=True)
+    notes = serializers.ListField(child=serializers.CharField())
+    created_at = serializers.DateTimeField()
+
+
+class DriftSerializer(serializers.Serializer):
+    value = serializers.FloatField(allow_null=True, help_text="Newest re-run minus the baseline, on the same items")
+    ci_low = serializers.FloatField(allow_null=True)
+    ci_high = serializers.FloatField(allow_null=True)
+    alert = serializers.BooleanField(help_text="A drop beyond the 95% interval (ci_high below 0)")
+
+
+class MonitoringSerializer(serializers.Serializer):
+    """The drift watch of a PoC decided with a go. PATCH sends what changes (``schedule``, ``endpoint``,
+    ``baseline_run``), optionally with the ``version`` last read (a stale one answers 409)."""
+
+    schedule = serializers.ChoiceField(choices=["off", "weekly", "monthly"], required=False)
+    endpoint = serializers.IntegerField(allow_null=True, required=False)
+    baseline_run = serializers.IntegerField(required=False,
+                                            help_text="Default: the standard-dataset run the decision was signed on")
+    last_run = serializers.DictField(read_only=True, allow_null=True)
+    drift = DriftSerializer(read_only=True)
+    version = serializers.IntegerField(min_value=1, required=False, write_only=True)

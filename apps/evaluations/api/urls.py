@@ -18,4 +18,8 @@ urlpatterns = [
     path("model-endpoints/<int:endpoint_id>/", views.ModelEndpointDetail.as_view(), name="poc-model-endpoint"),
     path("harness-runs/", views.HarnessRunList.as_view(), name="poc-harness-runs"),
     path("eval-runs/<int:run_id>/cancel/", views.EvalRunCancel.as_view(), name="poc-eval-run-cancel"),
+    path("load-tests/", views.LoadTestList.as_view(), name="poc-load-tests"),
+    path("load-tests/<int:load_test_id>/", views.LoadTestDetail.as_view(), name="poc-load-test"),
+    path("load-tests/<int:load_test_id>/cancel/", views.LoadTestCancel.as_view(), name="poc-load-test-cancel"),
+    path("monitoring/", views.MonitoringView.as_view(), name="poc-monitoring"),
 ]

@@ -14,7 +14,7 @@ from apps.core.errors import ValidationFailed
 from apps.core.uploads import install_size_limit
 from apps.evaluations import selectors, services
 from apps.evaluations.api import serializers as s
-from apps.evaluations.models import Dataset, DatasetItem, EvalRun, ModelEndpoint, ModelVersion, Targets
+from apps.evaluations.models import Dataset, DatasetItem, EvalRun, LoadTest, ModelEndpoint, ModelVersion, Targets
 from apps.pocs import access
 from apps.pocs.api.scoped import PoCScoped
 
@@ -289,3 +289,52 @@ class EvalRunCancel(PoCScoped):
         poc = self.get_poc(access.EDIT)
         run = services.harness_run_cancel(run=self.get_row(EvalRun, run_id, poc=poc), user=request.user)
         return Response(selectors.run_detail(run))
+
+
+class LoadTestList(PoCScoped):
+    """The PoC's load tests, newest first; POST starts one (202; read it at ``load-tests/{id}/``)."""
+
+    @extend_schema(responses=s.LoadTestSerializer(many=True))
+    def get(self, request, poc_pk):
+        return Response([selectors.load_test_body(t) for t in selectors.load_tests_for(self.get_poc())])
+
+    @extend_schema(request=s.LoadTestCreateSerializer, responses={202: s.LoadTestSerializer, **WRITE_RESPONSES})
+    def post(self, request, poc_pk):
+        poc = self.get_poc(access.EDIT)
+        body, _ = self.read_body(s.LoadTestCreateSerializer, request.data)
+        test = services.load_test_create(poc=poc, user=request.user, **body)
+        test.refresh_from_db()
+        return Response(selectors.load_test_body(test), status=202)
+
+
+class LoadTestDetail(PoCScoped):
+    @extend_schema(responses=s.LoadTestSerializer)
+    def get(self, request, poc_pk, load_test_id):
+        return Response(selectors.load_test_body(self.get_row(LoadTest, load_test_id)))
+
+
+class LoadTestCancel(PoCScoped):
+    """Cancel a load test: no new request starts within a quarter of a second; the rates measured are kept."""
+
+    @extend_schema(request=None, responses={200: s.LoadTestSerializer, **WRITE_RESPONSES})
+    def post(self, request, poc_pk, load_test_id):
+        poc = self.get_poc(access.EDIT)
+        test = services.load_test_cancel(load_test=self.get_row(LoadTest, load_test_id, poc=poc), user=request.user)
+        return Response(selectors.load_test_body(test))
+
+
+class MonitoringView(PoCScoped):
+    """Drift watch after a go: re-runs of the standard dataset on a schedule, compared with the run the decision
+    was signed on. PATCH (``edit_ops_items``: the production owner, the lead, contributors, admins) only on a
+    PoC decided with a go."""
+
+    @extend_schema(responses=s.MonitoringSerializer)
+    def get(self, request, poc_pk):
+        return Response(selectors.monitoring_body(self.get_poc()))
+
+    @extend_schema(request=s.MonitoringSerializer, responses={200: s.MonitoringSerializer, **WRITE_RESPONSES})
+    def patch(self, request, poc_pk):
+        poc = self.get_poc(access.EDIT_OPS_ITEMS)
+        body, version = self.read_body(s.MonitoringSerializer, request.data)
+        services.monitoring_update(poc=poc, user=request.user, changes=body, version=version)
+        return Response(selectors.monitoring_body(poc))

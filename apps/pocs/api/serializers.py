@@ -3,6 +3,7 @@ from rest_framework.reverse import reverse
 
 from apps.accounts.models import BusinessUnit, User
 from apps.audit.selectors import PREVIEW_CHARS
+from apps.core import display
 from apps.pocs.models import EDITABLE_FIELDS, Membership, PoC, Stage
 
 active_users = User.objects.filter(is_active=True)
@@ -12,6 +13,12 @@ class PoCSerializer(serializers.ModelSerializer):
     lead = serializers.PrimaryKeyRelatedField(queryset=active_users, allow_null=True, required=False)
     production_owner = serializers.PrimaryKeyRelatedField(queryset=active_users, allow_null=True, required=False)
     decision_maker = serializers.PrimaryKeyRelatedField(queryset=active_users, allow_null=True, required=False)
+    sponsor = serializers.PrimaryKeyRelatedField(
+        queryset=active_users,
+        allow_null=True,
+        required=False,
+        help_text="The sponsor as a portal user (sees the PoC as a viewer, gets escalated reminders)",
+    )
     business_unit = serializers.PrimaryKeyRelatedField(
         queryset=BusinessUnit.objects.all(), allow_null=True, required=False
     )
@@ -35,11 +42,20 @@ class PoCSerializer(serializers.ModelSerializer):
             "elapsed_weeks",
             "past_timebox",
             "decision_overdue",
+            "previous_attempt",
             "created_by",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["stage", "stage_changed_at", "created_by", "created_at", "updated_at"]
+        read_only_fields = ["stage", "stage_changed_at", "previous_attempt", "created_by", "created_at", "updated_at"]
+        extra_kwargs = {"previous_attempt": {"help_text": "The decided PoC this one tries again (see new-attempt)."}}
+
+
+class NewAttemptSerializer(serializers.Serializer):
+    name = serializers.CharField(
+        required=False, allow_blank=True, max_length=200,
+        help_text="Name of the new PoC; by default the decided PoC's name marked as a new attempt.",
+    )
 
 
 class TransitionSerializer(serializers.Serializer):
@@ -109,6 +125,15 @@ class ChangeSerializer(serializers.Serializer):
     new_truncated = serializers.BooleanField(
         required=False, help_text=f"Present (true) when `new` was cut to {PREVIEW_CHARS} characters"
     )
+    label = serializers.CharField(help_text="The field's name as the page shows it")
+    old_text = serializers.SerializerMethodField(help_text="`old` as the page writes it (labels, names, yes/no, —)")
+    new_text = serializers.SerializerMethodField(help_text="`new` as the page writes it (labels, names, yes/no, —)")
+
+    def get_old_text(self, change) -> str:
+        return display.shown(change.old_shown, change.type)
+
+    def get_new_text(self, change) -> str:
+        return display.shown(change.new_shown, change.type)
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

@@ -4,11 +4,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from apps.audit.selectors import describe, event_for_poc, event_page, events_for_poc
-from apps.core.api import ConflictSerializer
+from apps.audit.registry import poc_kinds
+from apps.audit.selectors import BadFilter, activity_filters, describe, event_for_poc, event_page, events_for_poc
+from apps.core.api import WRITE_RESPONSES, ConflictSerializer
 from apps.pocs import access, selectors, services
 from apps.pocs.api.scoped import PoCScopedMixin
 from apps.pocs.api.serializers import (
@@ -17,6 +19,7 @@ from apps.pocs.api.serializers import (
     MembershipRoleSerializer,
     MembershipSerializer,
     MembershipWriteSerializer,
+    NewAttemptSerializer,
     PersonSerializer,
     PoCSerializer,
     TransitionRefusedSerializer,
@@ -44,7 +47,8 @@ class PoCViewSet(
         return selectors.pocs_for_user(self.request.user)
 
     # Writes check the caller's right before reading the body: a read-only person gets 403, not 400.
-    action_rights = {"update": access.EDIT, "partial_update": access.EDIT, "transition": access.MANAGE}
+    action_rights = {"update": access.EDIT, "partial_update": access.EDIT, "transition": access.MANAGE,
+                     "new_attempt": access.MANAGE}
 
     def get_object(self):
         return access.get_poc_for_user(
@@ -80,6 +84,20 @@ class PoCViewSet(
         body.is_valid(raise_exception=True)
         poc = services.poc_transition(poc=poc, user=request.user, to=body.validated_data["to"])
         return Response(PoCSerializer(poc, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        request=NewAttemptSerializer,
+        responses={201: PoCSerializer, 400: WRITE_RESPONSES[400]},
+        description="Start a new PoC in draft that follows this decided one (linked by `previous_attempt`); "
+        "the decided PoC stays exactly as signed.",
+    )
+    @action(detail=True, methods=["post"], url_path="new-attempt")
+    def new_attempt(self, request, pk=None):
+        poc = self.get_object()
+        body = NewAttemptSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        new = services.poc_new_attempt(poc=poc, user=request.user, name=body.validated_data.get("name", ""))
+        return Response(PoCSerializer(new, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED)
 
 
 class MemberViewSet(PoCScopedMixin, viewsets.GenericViewSet):
@@ -143,13 +161,24 @@ class ActivityViewSet(PoCScopedMixin, viewsets.GenericViewSet):
         parameters=[
             OpenApiParameter("before", OpenApiTypes.INT, description="Changes older than this event id (`next`)"),
             OpenApiParameter("after", OpenApiTypes.INT, description="Changes newer than this event id (`previous`)"),
+            OpenApiParameter("actor", OpenApiTypes.INT, description="Only the changes this person (a user id) made"),
+            OpenApiParameter(
+                "kind",
+                OpenApiTypes.STR,
+                description="Only changes to one kind of row: " + ", ".join(f"`{k}`" for k in poc_kinds()),
+            ),
         ],
         description="Newest first, 50 a page. Follow `next` for older changes and `previous` for newer ones; "
         "the pages are cursors on the event id, so there is no `count`.",
     )
     def list(self, request, poc_pk=None):
-        page = event_page(self.get_poc().pk, before=request.query_params.get("before"),
-                          after=request.query_params.get("after"))
+        poc = self.get_poc()
+        try:
+            filters = activity_filters(actor=request.query_params.get("actor"), kind=request.query_params.get("kind"))
+        except BadFilter as exc:
+            raise ValidationError({exc.field: [exc.message]}) from None
+        page = event_page(poc.pk, before=request.query_params.get("before"),
+                          after=request.query_params.get("after"), **filters)
         url = remove_query_param(remove_query_param(request.build_absolute_uri(), "before"), "after")
         context = self.get_serializer_context()
         return Response({

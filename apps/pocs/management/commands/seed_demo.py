@@ -20,6 +20,7 @@ PEOPLE = [
     ("contributor@demo.local", "Cory Contributor", "Data scientist", User.OrgRole.MEMBER),
     ("viewer@demo.local", "Vic Viewer", "Business analyst", User.OrgRole.MEMBER),
     ("owner@demo.local", "Olu Owner", "Head of operations engineering", User.OrgRole.MEMBER),
+    ("sponsor@demo.local", "Sol Sponsor", "Chief Financial Officer", User.OrgRole.MEMBER),
     ("outsider@demo.local", "Oscar Outsider", "Finance analyst", User.OrgRole.MEMBER),
 ]
 
@@ -70,7 +71,7 @@ class Command(BaseCommand):
                     name=name,
                     description=description,
                     business_unit=unit,
-                    sponsor="Erin Executive",
+                    sponsor=users["sponsor"],
                     lead=lead,
                     production_owner=users["owner"],
                     production_owner_budget_line="OPS-2027-AI-01",

@@ -1,0 +1,116 @@
+"""Writes of the portfolio: its stored per-PoC summary (and the jobs that refresh it), nothing else.
+
+The summary is derived data (no PoC's record changes), so these functions need no permission and
+work on decided PoCs too: a signed decision changes the summary's outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.checklists import selectors as checklists
+from apps.core.jobs import job_enqueue
+from apps.core.models import Job
+from apps.core.selectors import latest_job
+from apps.decisions import selectors as decisions
+from apps.pocs.models import PoC
+from apps.portfolio.models import RISK_RANK, PoCSummary
+
+logger = logging.getLogger(__name__)
+
+SUMMARY_FIELDS = (
+    "risk_level",
+    "risk_rank",
+    "risk_reason",
+    "risk_why",
+    "reason_1",
+    "reason_2",
+    "reason_3",
+    "reason_4",
+    "reason_5",
+    "criteria_met",
+    "decision_outcome",
+    "computed_on",
+    "refreshed_at",
+)
+
+
+def summary_compute(poc: PoC) -> PoCSummary:
+    """The summary of ``poc`` as it stands now (not saved): the same numbers its own pages show."""
+    risks = checklists.stall_risk(poc)
+    level = checklists.overall_level(risks)
+    worst = next(r for r in risks if r.level == level)  # the first reason at the worst level
+    decision = decisions.decision_for(poc)
+    summary = PoCSummary(
+        poc=poc,
+        risk_level=level,
+        risk_rank=RISK_RANK[level],
+        risk_reason=worst.reason,
+        risk_why=worst.why[:300],
+        criteria_met=decisions.met_count(decisions.criteria(poc, fresh=True)),
+        decision_outcome=decision.outcome if decision is not None else "",
+        computed_on=timezone.localdate(),
+        refreshed_at=timezone.now(),
+    )
+    for risk in risks:
+        setattr(summary, f"reason_{risk.reason}", RISK_RANK[risk.level])
+    return summary
+
+
+def summary_refresh(*, poc_id: int) -> PoCSummary | None:
+    """Recompute and store the summary of PoC ``poc_id`` (None when the PoC is gone).
+
+    One upsert (``INSERT … ON CONFLICT DO UPDATE``), so two refreshes of the same PoC at once
+    both succeed and the later one stays.
+    """
+    poc = PoC.objects.filter(pk=poc_id).first()
+    if poc is None:
+        return None
+    summary = summary_compute(poc)
+    with transaction.atomic():
+        PoCSummary.objects.bulk_create(
+            [summary], update_conflicts=True, unique_fields=["poc"], update_fields=list(SUMMARY_FIELDS)
+        )
+    return summary
+
+
+SUMMARY_JOB = "portfolio.summary"
+
+
+def summary_request(*, poc_id: int):
+    """Queue a refresh of PoC ``poc_id``'s summary, unless one is already waiting to start.
+
+    Called after a write commits (``pocs.signals.poc_inputs_changed``): the request that wrote
+    does not wait for the stall risk and criteria to be recomputed (a worker does it; without
+    Redis it runs in-process after the commit). A refresh still queued will read the data this
+    write committed, so a burst of writes makes one refresh.
+    """
+    from apps.portfolio.tasks import refresh_summary
+
+    poc = PoC(pk=poc_id)  # the job's subject: only its id is read
+    waiting = latest_job(poc, SUMMARY_JOB)
+    if waiting is not None and waiting.status == Job.Status.QUEUED:
+        return waiting
+    with transaction.atomic():
+        return job_enqueue(kind=SUMMARY_JOB, task=refresh_summary, subject=poc)
+
+
+def summaries_refresh(*, stale_only: bool = True) -> int:
+    """Refresh every PoC's summary, or (``stale_only``) those missing or judged before today.
+
+    Run daily (the ``portfolio.refresh_summaries`` beat task, ``manage.py portfolio_refresh``),
+    because the calendar changes some findings without any write: an item or the decision falls
+    due, the timebox runs out. Returns how many were refreshed.
+    """
+    pocs = PoC.objects.order_by("pk")
+    if stale_only:
+        today = timezone.localdate()
+        pocs = pocs.exclude(portfolio_summary__computed_on__gte=today)
+    refreshed = 0
+    for poc_id in pocs.values_list("pk", flat=True).iterator():
+        if summary_refresh(poc_id=poc_id) is not None:
+            refreshed += 1
+    return refreshed

@@ -1,0 +1,11 @@
+from celery import shared_task
+
+from apps.core.jobs import job_run
+
+
+@shared_task(bind=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=2)
+def report_render_task(self, job_id: int, report_id: int):
+    """Render an exported report (``services.report_generate``)."""
+    from apps.reports.services import report_generate
+
+    job_run(job_id, lambda job: report_generate(report_id=report_id, job=job), task=self)
