@@ -23,8 +23,10 @@ class CostsConfig(AppConfig):
         register_peak_volumes(peak_volumes)  # the load-test form suggests peak rates from the volumes
 
         from apps.checklists.signals import business_case_changed
-        from apps.costs.receivers import inputs_changed
+        from apps.costs.receivers import fill_demo, inputs_changed
         from apps.evaluations.measured import quality_measured
+        from apps.pocs.signals import demo_poc_seeded
 
         business_case_changed.connect(inputs_changed, dispatch_uid="costs.business_case_changed")
         quality_measured.connect(inputs_changed, dispatch_uid="costs.quality_measured")
+        demo_poc_seeded.connect(fill_demo, dispatch_uid="costs.fill_demo")
