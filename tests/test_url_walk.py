@@ -436,6 +436,7 @@ NEEDS: dict[str, dict[str, str]] = {
     "pocs:new-attempt": {"post": MANAGE},  # refused with a message while the PoC is not decided
     "pocs:people": {"get": VIEW, "post": MANAGE},
     "pocs:member-change": {"post": MANAGE},
+    "pocs:people-search": {"get": MANAGE},  # the people pickers: only those who may name people search
     "pocs:activity": {"get": VIEW},
     "pocs:activity-event": {"get": VIEW},
     "pocs:summary": {"post": EDIT},

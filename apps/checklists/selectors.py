@@ -129,9 +129,40 @@ def risk_summary(risks: list[ReasonRisk]) -> dict:
     return {"level": level, "count": sum(1 for r in risks if r.level == level), "high": level == HIGH}
 
 
+# The reasons' names in the header's risk strip, where there is room for a word or two.
+SHORT_REASON_LABELS = {
+    Reason.BUSINESS_CASE: "Business case",
+    Reason.DATA: "Data",
+    Reason.INTEGRATION: "Integration",
+    Reason.OPS_HANDOVER: "Ops handover",
+    Reason.DIRECTION: "Direction",
+}
+
+
+def risk_strip(risks: list[ReasonRisk]) -> list[dict]:
+    """One cell per reason for the header: short name, full name, level and the one line on why."""
+    return [
+        {"reason": r.reason, "short": SHORT_REASON_LABELS[r.reason], "label": r.label, "level": r.level, "why": r.why}
+        for r in risks
+    ]
+
+
+def checklist_progress(risks: list[ReasonRisk]) -> dict:
+    """The whole checklist's progress, summed over the reasons (no query of its own)."""
+    done = sum(r.done for r in risks)
+    accepted = sum(r.accepted for r in risks)
+    return {"done": done, "accepted": accepted, "resolved": done + accepted, "total": sum(r.total for r in risks)}
+
+
 def risk_badge_context(poc: PoC, page_context) -> dict:
-    """The header's stall-risk badge. Reuses the risks a page already computed (``stall_risks``)."""
+    """The header's stall-risk badge, its strip of the five reasons and the checklist's progress.
+
+    Reuses the risks a page already computed (``stall_risks``); all three come from the same rows.
+    """
     risks = page_context.get("stall_risks")
     if risks is None:
         risks = stall_risk(poc)
-    return {"poc": poc, "summary": risk_summary(risks), "oob": False}
+    return {
+        "poc": poc, "summary": risk_summary(risks), "strip": risk_strip(risks),
+        "checklist": checklist_progress(risks), "oob": False,
+    }

@@ -26,10 +26,9 @@ class DecisionsConfig(AppConfig):
 
 
 def _outcome(poc):
-    from apps.decisions.selectors import decision_for
+    from apps.decisions.models import Decision
 
-    decision = decision_for(poc)
-    return decision.outcome if decision is not None else None
+    return Decision.objects.filter(poc_id=poc.pk).values_list("outcome", flat=True).first()
 
 
 def _record_request(poc, user):

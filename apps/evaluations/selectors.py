@@ -622,17 +622,23 @@ def last_monitoring_run(poc):
     return MonitoringRun.objects.filter(poc_id=poc.pk).order_by("-created_at", "-id").first()
 
 
-def monitoring_body(poc, row=_UNSET, last=_UNSET) -> dict:
+def last_finished_monitoring_run(poc, last):
+    """The newest finished re-run (``last`` when it is; no query when there is no re-run at all)."""
+    from apps.evaluations.models import MonitoringRun
+
+    if last is None or last.status == MonitoringRun.Status.DONE:
+        return last
+    return (MonitoringRun.objects.filter(poc_id=poc.pk, status=MonitoringRun.Status.DONE)
+            .order_by("-created_at", "-id").first())
+
+
+def monitoring_body(poc, row=_UNSET, last=_UNSET, done=_UNSET) -> dict:
     """The drift watch as the API reads it: ``schedule``, ``endpoint``, ``baseline_run``, ``last_run`` (the newest
     re-run: id, status, when, error; null before the first) and ``drift`` (the newest finished re-run minus the
     baseline on the same items, with its 95% interval, and ``alert``: a drop beyond the interval)."""
-    from apps.evaluations.models import MonitoringRun
-
     row = monitoring_for(poc) if row is _UNSET else row
     last = last_monitoring_run(poc) if last is _UNSET else last
-    done = last if last is not None and last.status == MonitoringRun.Status.DONE else (
-        MonitoringRun.objects.filter(poc_id=poc.pk, status=MonitoringRun.Status.DONE)
-        .order_by("-created_at", "-id").first() if last is not None else None)
+    done = last_finished_monitoring_run(poc, last) if done is _UNSET else done
     return {
         "schedule": row.schedule if row else "off",
         "endpoint": row.endpoint_id if row else None,
@@ -651,17 +657,15 @@ def monitoring_body(poc, row=_UNSET, last=_UNSET) -> dict:
 def monitoring_card(poc, user) -> dict:
     """The Evaluations tab's drift-watch card: the body, the metric and item count of the newest finished
     re-run, and whether the user may change the watch (``edit_ops_items`` on a go PoC)."""
-    from apps.evaluations.models import MonitoringRun
     from apps.evaluations.providers import decision_outcome
     from apps.pocs import access
     from apps.pocs.models import Stage
 
     row = monitoring_for(poc)
     last = last_monitoring_run(poc)
-    body = monitoring_body(poc, row, last)
+    done = last_finished_monitoring_run(poc, last)
+    body = monitoring_body(poc, row, last, done)
     go = poc.stage == Stage.DECIDED and decision_outcome(poc) == "go"
-    done = MonitoringRun.objects.filter(poc_id=poc.pk, status=MonitoringRun.Status.DONE).order_by(
-        "-created_at", "-id").first() if last is not None else None
     return {"monitoring": body, "monitoring_row": row, "monitoring_done": done, "monitoring_go": go,
             "can_monitor": go and access.allowed(poc, user, access.EDIT_OPS_ITEMS)}
 

@@ -252,3 +252,43 @@ def people_choices(poc: PoC) -> list[tuple[int, str]]:
     named = [getattr(poc, f"{field}_id") for field in PEOPLE_FIELDS if getattr(poc, f"{field}_id") is not None]
     users = get_user_model().objects.filter(Q(pk__in=named) | Q(memberships__poc=poc)).distinct().order_by("full_name")
     return [(user.pk, str(user)) for user in users]
+
+
+PEOPLE_SEARCH_LIMIT = 10
+PEOPLE_SEARCH_MIN_LENGTH = 2
+
+
+def search_people(text: str, *, limit: int = PEOPLE_SEARCH_LIMIT) -> list:
+    """Active accounts whose name or email contains ``text``, by name, at most ``limit`` (the pickers).
+
+    Fewer than two characters find nobody, so the directory cannot be listed a letter at a time.
+    """
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    text = (text or "").strip()
+    if len(text) < PEOPLE_SEARCH_MIN_LENGTH:
+        return []
+    users = get_user_model().objects.filter(Q(full_name__icontains=text) | Q(email__icontains=text), is_active=True)
+    return list(users.order_by("full_name", "email")[:limit])
+
+
+def resolve_person(text: str):
+    """The one active account ``text`` names (an email, or a part of a name or email), else a ``ValueError``
+    saying why: nobody matches, or several do."""
+    from django.contrib.auth import get_user_model
+
+    text = (text or "").strip()
+    users = get_user_model().objects.filter(is_active=True)
+    exact = users.filter(email__iexact=text.removesuffix(">").rpartition("<")[2].strip() or text).first()
+    if exact is not None:
+        return exact
+    found = search_people(text, limit=PEOPLE_SEARCH_LIMIT + 1)
+    if not found and "@" in text:
+        raise ValueError(f"No active account uses {text}.")
+    if not found:
+        raise ValueError(f"No active person matches “{text}”. Type their name or email address.")
+    if len(found) > 1:
+        more = "more than 10" if len(found) > PEOPLE_SEARCH_LIMIT else str(len(found))
+        raise ValueError(f"{more} people match “{text}”. Type their full email address.")
+    return found[0]

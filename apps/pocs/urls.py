@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/transition/", views.poc_transition, name="transition"),
     path("<int:pk>/new-attempt/", views.poc_new_attempt, name="new-attempt"),
     path("<int:pk>/people/", views.poc_people, name="people"),
+    path("<int:pk>/people/search/", views.poc_people_search, name="people-search"),
     path("<int:pk>/people/<int:membership_id>/", views.poc_member_change, name="member-change"),
     path("<int:pk>/activity/", views.poc_activity, name="activity"),
     path("<int:pk>/activity/<int:event_id>/", views.poc_activity_event, name="activity-event"),

@@ -16,10 +16,10 @@ from apps.core.display import in_sentence
 from apps.core.errors import ServiceError, TransitionRefused
 from apps.core.forms import conflict_box, rearmed, save_form
 from apps.core.jobs import job_check
-from apps.core.selectors import job_for, latest_job
+from apps.core.selectors import job_for
 from apps.pocs import access, header, selectors, services
-from apps.pocs.forms import FIELD_LABELS, MemberAddForm, PoCCreateForm, field_form_class
-from apps.pocs.models import EDITABLE_FIELDS, LONG_TIMEBOX_WEEKS, Membership, Stage
+from apps.pocs.forms import FIELD_LABELS, MemberAddForm, PoCCreateForm, field_form_class, person_label
+from apps.pocs.models import EDITABLE_FIELDS, LONG_TIMEBOX_WEEKS, PEOPLE_FIELDS, Membership, Stage
 
 
 def _poc_context(request, poc, tab: str) -> dict:
@@ -126,7 +126,6 @@ def poc_detail(request, pk):
         _field_context(poc, f, can_edit=_can_edit_field(poc, request.user, f)) for f in EDITABLE_FIELDS
     ]
     context["moves"] = selectors.stage_moves(poc)
-    context["latest_summary"] = latest_job(poc, "poc.summary")
     context["attempts"] = selectors.attempts(poc, request.user)
     if request.htmx and request.htmx.target == "stage-panel":
         return render(request, "pocs/poc_detail.html#stage-panel", context)
@@ -231,7 +230,7 @@ def poc_new_attempt(request, pk):
 @require_http_methods(["GET", "POST"])
 def poc_people(request, pk):
     poc = access.get_poc_for_user(request.user, pk, queryset=selectors.pocs_for_user(request.user))
-    form = MemberAddForm(request.POST or None)
+    form = MemberAddForm(request.POST or None, poc=poc)
     status = 200
     if request.method == "POST":
         access.check(poc, request.user, access.MANAGE)
@@ -254,12 +253,47 @@ def poc_people(request, pk):
     return render(request, "pocs/poc_people.html", context, status=status)
 
 
+# Who each picker names, and the name its text input sends (the search reads it from there too).
+PICKER_INPUTS = {**{field: field for field in PEOPLE_FIELDS}, "member": "email"}
+
+
+@login_required
+@require_GET
+def poc_people_search(request, pk):
+    """The people pickers' suggestions: active accounts matching the text typed, at most ten.
+
+    Only those who may name people on this PoC (its lead or an administrator) can search: anyone else
+    who can see the PoC gets 403, anyone who cannot gets 404. The text comes as ``q`` or under the
+    picker's own input name (``?for=lead&lead=ann``), which is what htmx sends from the input.
+    """
+    poc = access.get_poc_for_user(request.user, pk, action=access.MANAGE)
+    purpose = request.GET.get("for", "member")
+    if purpose not in PICKER_INPUTS:
+        raise Http404("No such picker")
+    q = (request.GET.get("q") or request.GET.get(PICKER_INPUTS[purpose]) or "").strip()
+    found = selectors.search_people(q, limit=selectors.PEOPLE_SEARCH_LIMIT + 1)
+    people = [
+        {"pk": u.pk, "full_name": u.full_name, "email": u.email, "label": person_label(u)}
+        for u in found[: selectors.PEOPLE_SEARCH_LIMIT]
+    ]
+    context = {
+        "poc": poc, "people": people, "q": q, "more": len(found) > selectors.PEOPLE_SEARCH_LIMIT,
+        "short": len(q) < selectors.PEOPLE_SEARCH_MIN_LENGTH,
+    }
+    return render(request, "_person_options.html", context)
+
+
 @login_required
 @require_POST
 def poc_member_change(request, pk, membership_id):
+    """Change a member's role, or remove them. Removing asks first: without ``confirm`` the answer is
+    a page that says who will lose access and asks again (it works without JavaScript)."""
     poc = access.get_poc_for_user(request.user, pk)
-    membership = get_object_or_404(Membership, poc=poc, pk=membership_id)
+    membership = get_object_or_404(Membership.objects.select_related("user"), poc=poc, pk=membership_id)
     access.check(poc, request.user, access.MANAGE)
+    if request.POST.get("action") == "remove" and request.POST.get("confirm") != "yes":
+        context = {**_poc_context(request, poc, "people"), "membership": membership}
+        return render(request, "pocs/member_remove_confirm.html", context)
     try:
         if request.POST.get("action") == "remove":
             services.membership_remove(membership=membership, user=request.user)

@@ -4,8 +4,10 @@ Built for scale: each row's stall risk and criteria are read from the stored sum
 (``PoCSummary``), joined in the same query, so a page costs the same two queries for 10 PoCs as for
 10,000: one aggregate over every filtered row (the count, funnel, overdue, stall reasons, graduation
 counts and the median, and for the page the filter form's choices), written once as SQL with
-``FILTER`` and ``percentile_cont`` so no row reaches Python; and one page of rows, read as plain
-values (only the columns shown, no model instances).
+``FILTER`` and ``percentile_cont`` so no row reaches Python; and one page of rows, sorted over narrow
+rows before the page's few are joined to their people, read as plain values (only the columns shown,
+no model instances). The access scope and the filters stay in the ORM (``portfolio_scope``); both
+statements embed its compiled SQL.
 
 Definitions (the README and docs/architecture.md say the same):
 
@@ -74,23 +76,27 @@ _STAGE_RANK_SQL = (
     + f"ELSE {len(Stage.values)} END"
 )
 
-# The columns one may sort by, each a SQL sort key over the row's tables (``p`` the PoC, ``s`` its summary,
-# ``b`` its business unit, ``l`` its lead, ``m`` its decision-maker) or an output column; ``weeks_elapsed``
-# sorts by the kickoff date reversed (an earlier kickoff is more weeks). A PoC without a value sorts last
-# either way; the name, then the id, break ties.
-ORDERINGS: dict[str, tuple[str, bool]] = {
-    "name": ("p.name", False),
-    "business_unit": ("b.name", False),
-    "stage": (_STAGE_RANK_SQL, False),
-    "weeks_elapsed": ("p.kickoff_date", True),
-    "timebox_weeks": ("p.timebox_weeks", False),
-    "risk_level": ("s.risk_rank", False),
-    "criteria_met": ("s.criteria_met", False),
-    "decision_due_date": ("p.decision_due_date", False),
-    "decision_status": ("decision_status", False),
-    "lead": ("l.full_name", False),
-    "decision_maker": ("m.full_name", False),
-    "overdue": ("overdue", False),
+_UNIT_JOIN = f"LEFT JOIN {BusinessUnit._meta.db_table} b ON b.id = p.business_unit_id"
+_LEAD_JOIN = f"LEFT JOIN {User._meta.db_table} l ON l.id = p.lead_id"
+_MAKER_JOIN = f"LEFT JOIN {User._meta.db_table} m ON m.id = p.decision_maker_id"
+
+# The columns one may sort by: each a SQL sort key over the PoC (``p``), its summary (``s``) and the table
+# it needs joined, if another (``b`` its business unit, ``l`` its lead, ``m`` its decision-maker), and
+# whether the key runs reversed (``weeks_elapsed`` sorts by the kickoff date: an earlier kickoff is
+# more weeks). A PoC without a value sorts last either way; the name, then the id, break ties.
+ORDERINGS: dict[str, tuple[str, bool, str]] = {
+    "name": ("p.name", False, ""),
+    "business_unit": ("b.name", False, _UNIT_JOIN),
+    "stage": (_STAGE_RANK_SQL, False, ""),
+    "weeks_elapsed": ("p.kickoff_date", True, ""),
+    "timebox_weeks": ("p.timebox_weeks", False, ""),
+    "risk_level": ("s.risk_rank", False, ""),
+    "criteria_met": ("s.criteria_met", False, ""),
+    "decision_due_date": ("p.decision_due_date", False, ""),
+    "decision_status": (_DECISION_STATUS_SQL, False, ""),
+    "lead": ("l.full_name", False, _LEAD_JOIN),
+    "decision_maker": ("m.full_name", False, _MAKER_JOIN),
+    "overdue": (_OVERDUE_SQL, False, ""),
 }
 COLUMN_LABELS = {
     "name": "PoC",
@@ -130,16 +136,25 @@ ROW_VALUES = (
     "overdue",
     "decision_status",
 )
-_ROWS_SQL = (
-    "SELECT p.id, p.name, p.stage, p.kickoff_date, p.timebox_weeks, p.decision_due_date, "  # noqa: S608 (constant names, sort keys)
+_ROW_COLUMNS = (
+    "p.id, p.name, p.stage, p.kickoff_date, p.timebox_weeks, p.decision_due_date, "
     "p.business_unit_id, b.name, p.lead_id, l.full_name, l.email, p.decision_maker_id, m.full_name, m.email, "
     f"s.risk_level, s.risk_reason, s.risk_why, s.criteria_met, {_OVERDUE_SQL} AS overdue, "
-    f"{_DECISION_STATUS_SQL} AS decision_status "
-    f"FROM {PoC._meta.db_table} p LEFT JOIN {PoCSummary._meta.db_table} s ON s.poc_id = p.id "
-    f"LEFT JOIN {BusinessUnit._meta.db_table} b ON b.id = p.business_unit_id "
-    f"LEFT JOIN {User._meta.db_table} l ON l.id = p.lead_id "
-    f"LEFT JOIN {User._meta.db_table} m ON m.id = p.decision_maker_id "
-    "WHERE p.id IN ({scope}) ORDER BY {ordering}"
+    f"{_DECISION_STATUS_SQL} AS decision_status"
+)
+_SUMMARY_JOIN = f"LEFT JOIN {PoCSummary._meta.db_table} s ON s.poc_id = p.id"
+_ROW_JOINS = f"{_SUMMARY_JOIN} {_UNIT_JOIN} {_LEAD_JOIN} {_MAKER_JOIN}"
+# Every row, sorted (the CSV).
+_ROWS_SQL = (
+    f"SELECT {_ROW_COLUMNS} FROM {PoC._meta.db_table} p {_ROW_JOINS} WHERE p.id IN ({{scope}}) ORDER BY {{ordering}}"  # noqa: S608 (constant names)
+)
+# One page: the sort runs over narrow rows (the id and its sort key), and only the page's rows are joined to
+# their people and business unit (under half the time of sorting the joined rows, at 1,000 PoCs).
+_PAGE_SQL = (
+    f"WITH k AS (SELECT p.id, {{key}} AS sort_key FROM {PoC._meta.db_table} p {_SUMMARY_JOIN} {{join}} "  # noqa: S608 (constant names, sort keys)
+    "WHERE p.id IN ({scope}) ORDER BY {ordering} LIMIT %(limit)s OFFSET %(offset)s) "
+    f"SELECT {_ROW_COLUMNS} FROM k JOIN {PoC._meta.db_table} p ON p.id = k.id {_ROW_JOINS} "
+    "ORDER BY k.sort_key {direction} NULLS LAST, p.name, p.id"
 )
 
 
@@ -269,11 +284,16 @@ def portfolio_scope(user, filters: Filters, *, today: datetime.date | None = Non
     return qs
 
 
-def _ordering(filters: Filters) -> str:
-    key = filters.ordering.removeprefix("-")
-    expression, reversed_key = ORDERINGS[key]
+def _sort(filters: Filters) -> tuple[str, str, str]:
+    """The sort key's SQL, its direction and the join it needs."""
+    expression, reversed_key, join = ORDERINGS[filters.ordering.removeprefix("-")]
     descending = filters.ordering.startswith("-") != reversed_key
-    return f"{expression} {'DESC' if descending else 'ASC'} NULLS LAST, p.name, p.id"
+    return expression, "DESC" if descending else "ASC", join
+
+
+def _ordering(filters: Filters) -> str:
+    expression, direction, _ = _sort(filters)
+    return f"{expression} {direction} NULLS LAST, p.name, p.id"
 
 
 def _parameters(filters: Filters, today: datetime.date) -> dict:
@@ -500,10 +520,11 @@ def portfolio_page(
         number = min(_page_number(page), pages)
         rows = []
         if count:
-            sql = _ROWS_SQL.format(scope=scope_sql, ordering=_ordering(filters))
-            cursor.execute(
-                f"{sql} LIMIT %(limit)s OFFSET %(offset)s", {**params, "limit": size, "offset": (number - 1) * size}
+            key, direction, join = _sort(filters)
+            sql = _PAGE_SQL.format(
+                key=key, join=join, scope=scope_sql, ordering=_ordering(filters), direction=direction
             )
+            cursor.execute(sql, {**params, "limit": size, "offset": (number - 1) * size})
             rows = _read_rows(cursor)
     return PortfolioPage(
         rows=rows,

@@ -143,6 +143,58 @@
     if (dismiss) document.getElementById("request-problem").hidden = true;
   });
 
+  // People pickers (templates/_person_picker.html): the suggestions are buttons. Picking one fills the
+  // text and the hidden id; typing again clears the id, so the server resolves what was typed. Arrow
+  // keys move between the text and the suggestions, Escape closes them.
+  function pickerOptions(picker) {
+    return Array.prototype.slice.call(picker.querySelectorAll("[data-pick]"));
+  }
+
+  function closePicker(picker) {
+    var results = picker.querySelector(".picker-results");
+    if (results) results.innerHTML = "";
+    picker.querySelector("[data-picker-text]").focus();
+  }
+
+  document.addEventListener("click", function (event) {
+    var option = event.target.closest && event.target.closest("[data-pick]");
+    if (!option) return;
+    var picker = option.closest("[data-picker]");
+    if (!picker) return;
+    picker.querySelector("[data-picker-text]").value = option.getAttribute("data-pick-label");
+    picker.querySelector("[data-picker-id]").value = option.getAttribute("data-pick");
+    closePicker(picker);
+  });
+
+  document.addEventListener("input", function (event) {
+    if (!event.target.matches || !event.target.matches("[data-picker-text]")) return;
+    var picker = event.target.closest("[data-picker]");
+    if (picker) picker.querySelector("[data-picker-id]").value = "";
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var picker = event.target.closest && event.target.closest("[data-picker]");
+    if (!picker) return;
+    var options = pickerOptions(picker);
+    var index = options.indexOf(event.target);
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      if (!options.length) return;
+      event.preventDefault();
+      var step = event.key === "ArrowDown" ? 1 : -1;
+      if (index === -1) {
+        options[step === 1 ? 0 : options.length - 1].focus();
+      } else if (index + step < 0) {
+        picker.querySelector("[data-picker-text]").focus();
+      } else {
+        options[Math.min(index + step, options.length - 1)].focus();
+      }
+    } else if (event.key === "Escape" && options.length) {
+      event.preventDefault();
+      event.stopPropagation();
+      closePicker(picker);
+    }
+  }, true);
+
   // Phone width: a table with column headers stacks its rows (app.css, table.stacks). Each cell is
   // labelled by its column's header, unless the template labelled it already (data-label); tables
   // marked data-no-stack keep their columns. Runs on load and on every piece htmx swaps in.

@@ -170,3 +170,34 @@ def test_import_items_then_edit_and_remove_one_in_place(page, live_server, team,
     page.locator("#items tbody tr").filter(has_text="q2").get_by_role("button", name="Remove the item q2").click()
     expect(page.locator("#items tbody tr")).to_have_count(1)
     assert page.evaluate("window.__marker") == 1, "the page was reloaded"
+
+
+def test_the_production_owner_sees_the_drift_alert_and_sets_the_watch_on_a_go_poc(
+    page, live_server, team, private_media, monkeypatch, accessible,  # noqa: F811
+):
+    from apps.evaluations import providers
+    from apps.evaluations.models import ModelEndpoint, Monitoring, MonitoringRun
+    from apps.pocs.models import PoC, Stage
+    from tests.evaluations.builders import classification_rows, computed_run, setup_evaluations
+
+    poc, people = team
+    production, _, model_a, _ = setup_evaluations(poc, people["lead"])
+    baseline = computed_run(poc, people["lead"], production, model_a, classification_rows(100, 0.9), resamples=200)
+    endpoint = ModelEndpoint.objects.create(poc=poc, model_version=model_a, name="Production", kind="openai_chat",
+                                            url="https://models.example.com/v1", model="m")
+    watch = Monitoring.objects.create(poc=poc, schedule="monthly", endpoint=endpoint, baseline_run=baseline)
+    MonitoringRun.objects.create(poc=poc, monitoring=watch, endpoint=endpoint, baseline_run=baseline, status="done",
+                                 metric="accuracy", n=100, value=-0.2, ci_low=-0.3, ci_high=-0.1, alert=True)
+    PoC.objects.filter(pk=poc.pk).update(stage=Stage.DECIDED)
+    monkeypatch.setitem(providers._PROVIDERS, "decision_outcome", lambda p: "go")
+
+    login(page, live_server, people["production_owner"])
+    page.goto(f"{live_server.url}/pocs/{poc.pk}/evaluations/#drift")
+    card = page.locator("#drift")
+    expect(card.get_by_role("alert")).to_have_text("a drop beyond the interval")
+    expect(card.locator("#drift-watch-value")).to_contain_text("-0.200 (-0.300 – -0.100) on 100 items")
+    accessible(page, "the Evaluations tab with the drift watch")
+    card.get_by_label("Schedule").select_option("weekly")
+    card.get_by_role("button", name="Save the drift watch").click()
+    expect(page.locator("#drift-watch-schedule")).to_contain_text("Weekly")
+    assert Monitoring.objects.get(poc=poc).schedule == "weekly"

@@ -265,3 +265,14 @@ def test_the_cost_models_volumes_are_suggested_as_peak_rates(live, client_for):
     assert 'value="2, 10, 40"' in text and "40 per second" in text
     refused = client.get(f"/pocs/{poc.pk}/evaluations/load-tests/suggest/?peak_factor=0", HTTP_HX_REQUEST="true")
     assert refused.status_code == 400 and "peak_factor" in refused.content.decode()
+
+
+def test_the_load_test_page_offers_cancel_while_it_runs(live, client_for):
+    poc, people, dataset, endpoint, _ = live
+    test = LoadTest.objects.create(poc=poc, endpoint=endpoint, dataset=dataset, rates=[1], duration_s=1)
+    client = client_for(people["lead"])
+    page = client.get(f"/pocs/{poc.pk}/evaluations/load-tests/{test.pk}/").content.decode()
+    assert "Cancel the load test" in page
+    answer = client.post(f"/pocs/{poc.pk}/evaluations/load-tests/{test.pk}/cancel/", follow=True)
+    text = answer.content.decode()
+    assert "Cancelling load test" in text and "Cancel the load test" not in text and "cancelled" in text

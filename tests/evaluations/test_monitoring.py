@@ -212,3 +212,63 @@ def test_a_re_run_whose_job_failed_does_not_block_the_next_one(watched):
     with TestCase.captureOnCommitCallbacks(execute=True):
         call_command("drift_watch", stdout=io.StringIO())  # nothing more is due
     assert MonitoringRun.objects.count() == 2
+
+
+def test_the_signed_outcome_comes_from_decisions_through_the_registered_provider(team):
+    """``decisions`` registers the reader; evaluations asks through ``providers`` and never imports it."""
+    from apps.decisions.models import Decision
+
+    poc, _ = team
+    assert providers.decision_outcome(poc) is None
+    Decision.objects.create(poc=poc, outcome="go", rationale="Ready.", criteria_met=6, created_at=timezone.now())
+    assert providers.decision_outcome(poc) == "go"
+
+
+def test_peak_rates_are_the_volume_over_a_month_of_seconds_times_the_factor():
+    rows = providers.suggested_rates(
+        [{"label": "1×", "volume_per_month": 2_592_000}, {"label": "20×", "volume_per_month": 51_840_000}], factor=3
+    )
+    assert [(r["label"], r["rate"]) for r in rows] == [("1×", 3.0), ("20×", 60.0)]
+    assert providers.peak_rate(100_000, 3) == pytest.approx(100_000 / (30 * 86_400) * 3)
+    assert providers.suggested_rates([{"label": "1×", "volume_per_month": 100_000}])[0]["rate"] == 0.116  # up
+
+
+def test_the_drift_card_costs_the_same_queries_for_one_re_run_or_many(watched):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    poc, people, endpoint, baseline, *_ = watched
+    row = services.monitoring_update(
+        poc=poc, user=people["production_owner"], changes={"schedule": "weekly", "endpoint": endpoint.pk}
+    )
+    client = Client()
+    client.force_login(people["production_owner"])
+    url = f"/pocs/{poc.pk}/evaluations/"
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    def rerun(status, value=None):
+        MonitoringRun.objects.create(
+            poc=poc,
+            monitoring=row,
+            endpoint=endpoint,
+            baseline_run=baseline,
+            status=status,
+            metric="accuracy",
+            n=60,
+            value=value,
+            ci_low=value,
+            ci_high=value,
+            alert=False,
+        )
+
+    rerun("done", 0.0)
+    rerun("failed")
+    one = queries()
+    for _ in range(5):
+        rerun("done", 0.0)
+    rerun("failed")
+    assert queries() == one

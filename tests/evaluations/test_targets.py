@@ -233,8 +233,9 @@ def test_the_evaluations_pages_cost_the_same_queries_for_one_run_or_many(ev, cli
         computed_run(poc, people["lead"], dataset, model, classification_rows(100, 0.8, seed=seed), resamples=200)
     after = {url: _queries(client, url) for url in (index, run_page, compare)}
     assert after == before
-    # The index also lists the model endpoints and the load tests (one query each, whatever their number).
-    assert before[index] <= 15 and before[run_page] <= 14 and before[compare] <= 16, before
+    # The index also lists the model endpoints and the load tests (one query each, whatever their number), and for
+    # editors reads the cost model's volume once (the peak rates the load-test form suggests).
+    assert before[index] <= 16 and before[run_page] <= 14 and before[compare] <= 16, before
 
 
 def test_the_leaderboard_without_a_standard_dataset_says_so(team, private_media, client, api_for):

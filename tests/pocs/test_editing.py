@@ -104,7 +104,8 @@ def test_lead_adds_and_removes_a_member(client_for, poc, people):
     assert response.status_code == 302
     membership = poc.memberships.get(user=newcomer)
     assert membership.role == "viewer"
-    client.post(reverse("pocs:member-change", args=[poc.pk, membership.pk]), {"action": "remove"})
+    url = reverse("pocs:member-change", args=[poc.pk, membership.pk])
+    client.post(url, {"action": "remove", "confirm": "yes"})
     assert not poc.memberships.filter(user=newcomer).exists()
 
 

@@ -132,3 +132,43 @@ def test_the_form_offers_the_units_and_the_decision_makers_of_visible_pocs(clien
     assert f'<option value="{named.pk}">Dana Decides</option>' in html
     assert f'<option value="{unnamed.pk}">nameless@example.test</option>' in html
     assert "Erin Executive</option>" not in html  # decides nothing
+
+
+def test_every_value_a_person_typed_is_escaped_in_the_rows(client_for, executive):
+    from apps.accounts.models import BusinessUnit
+
+    unit = BusinessUnit.objects.create(name="R&D <lab>", code="rnd")
+    lead = UserFactory(full_name='<img src=x onerror="alert(1)">')
+    poc = PoC.objects.create(name="<script>alert('x')</script>", stage=Stage.RUNNING, business_unit=unit, lead=lead)
+    summary_for(poc, level="high", reason=3, why="Owner said <b>later</b> & left").save()
+    html = client_for(executive).get(reverse("portfolio:index")).content.decode()
+    row = html.split('class="list portfolio"')[1]
+    assert "<script>alert" not in row and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in row
+    assert "R&amp;D &lt;lab&gt;" in row
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in row
+    assert "R3: Owner said &lt;b&gt;later&lt;/b&gt; &amp; left" in row
+    assert f'href="/pocs/{poc.pk}/"' in row
+
+
+@pytest.mark.parametrize(
+    "column", ["name", "business_unit", "stage", "risk_level", "decision_status", "lead", "overdue"]
+)
+def test_the_page_the_api_and_the_csv_sort_alike(client_for, api_for, executive, column):
+    from apps.accounts.models import BusinessUnit
+
+    units = [BusinessUnit.objects.create(name=n, code=n.lower()) for n in ("Beta", "Alpha")]
+    leads = [UserFactory(full_name=n) for n in ("Zed", "Amy")]
+    for i, stage in enumerate([Stage.RUNNING, Stage.DRAFT, Stage.AWAITING_DECISION, Stage.RUNNING]):
+        poc = PoC.objects.create(
+            name=f"Sorted {i}", stage=stage, business_unit=units[i % 2], lead=leads[i // 2 % 2], timebox_weeks=6
+        )
+        summary_for(poc, level=["low", "high", "medium", "high"][i]).save()
+    for ordering in (column, f"-{column}"):
+        api = api_for(executive).get("/api/v1/portfolio/", {"ordering": ordering}).json()
+        names = [r["name"] for r in api["results"]]
+        answer = client_for(executive).get(reverse("portfolio:csv"), {"ordering": ordering})
+        csv_names = [r["name"] for r in csv.DictReader(io.StringIO(b"".join(answer.streaming_content).decode()))]
+        html = client_for(executive).get(reverse("portfolio:index"), {"ordering": ordering}).content.decode()
+        assert csv_names == names
+        assert sorted(names, key=html.index) == names
+        assert len(names) == 4
