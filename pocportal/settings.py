@@ -448,6 +448,7 @@ SPECTACULAR_SETTINGS = {
         "ChecklistItemStatusEnum": "apps.checklists.models.Status",
         # A background task's state (report exports, load tests): queued, running, done, failed.
         "TaskStatusEnum": ["queued", "running", "done", "failed"],
+        "CancellableTaskStatusEnum": ["queued", "running", "done", "failed", "cancelled"],
     },
 }
 

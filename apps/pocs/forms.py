@@ -69,6 +69,8 @@ class PersonField(forms.Field):
 
     def to_python(self, value):
         text, picked = value if isinstance(value, tuple) else (value or "", "")
+        if not picked and str(text).strip().isdigit():  # an account's id sent as the value, as a select sent it
+            picked = str(text).strip()
         if str(picked).isdigit():
             user = User.objects.filter(pk=int(picked), is_active=True).first()
             if user is not None:

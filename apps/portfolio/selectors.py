@@ -113,7 +113,7 @@ COLUMN_LABELS = {
     "overdue": "Overdue",
 }
 # What a row reads (the page, the API and the CSV), as plain values named as in ``ROW_VALUES``: a row of
-# the list costs no more than it shows. ``{scope}`` is the SQL of the ids ``portfolio_scope`` keeps.
+# the list costs no more than it shows. ``{scope}`` is the condition on ``p`` that ``portfolio_scope`` keeps.
 ROW_VALUES = (
     "id",
     "name",
@@ -145,14 +145,12 @@ _ROW_COLUMNS = (
 _SUMMARY_JOIN = f"LEFT JOIN {PoCSummary._meta.db_table} s ON s.poc_id = p.id"
 _ROW_JOINS = f"{_SUMMARY_JOIN} {_UNIT_JOIN} {_LEAD_JOIN} {_MAKER_JOIN}"
 # Every row, sorted (the CSV).
-_ROWS_SQL = (
-    f"SELECT {_ROW_COLUMNS} FROM {PoC._meta.db_table} p {_ROW_JOINS} WHERE p.id IN ({{scope}}) ORDER BY {{ordering}}"  # noqa: S608 (constant names)
-)
+_ROWS_SQL = f"SELECT {_ROW_COLUMNS} FROM {PoC._meta.db_table} p {_ROW_JOINS} WHERE {{scope}} ORDER BY {{ordering}}"  # noqa: S608 (constant names)
 # One page: the sort runs over narrow rows (the id and its sort key), and only the page's rows are joined to
 # their people and business unit (under half the time of sorting the joined rows, at 1,000 PoCs).
 _PAGE_SQL = (
     f"WITH k AS (SELECT p.id, {{key}} AS sort_key FROM {PoC._meta.db_table} p {_SUMMARY_JOIN} {{join}} "  # noqa: S608 (constant names, sort keys)
-    "WHERE p.id IN ({scope}) ORDER BY {ordering} LIMIT %(limit)s OFFSET %(offset)s) "
+    "WHERE {scope} ORDER BY {ordering} LIMIT %(limit)s OFFSET %(offset)s) "
     f"SELECT {_ROW_COLUMNS} FROM k JOIN {PoC._meta.db_table} p ON p.id = k.id {_ROW_JOINS} "
     "ORDER BY k.sort_key {direction} NULLS LAST, p.name, p.id"
 )
@@ -339,7 +337,12 @@ def _embed(qs: QuerySet, params: dict) -> str:
 
 
 def _scope_sql(user, filters: Filters, today: datetime.date, params: dict) -> str:
-    return _embed(portfolio_scope(user, filters, today=today).order_by().values("pk"), params)
+    """The condition on the PoC (``p``) that keeps the rows of ``portfolio_scope``: ``p.id IN (…)`` over its
+    compiled SQL, or ``true`` when it keeps every PoC (a portfolio viewer, no filter)."""
+    scope = portfolio_scope(user, filters, today=today)
+    if not scope.query.where:
+        return "true"
+    return f"p.id IN ({_embed(scope.order_by().values('pk'), params)})"
 
 
 def _read_rows(cursor) -> list[dict]:
@@ -405,7 +408,7 @@ def _person(values: dict, role: str) -> dict | None:
 # --- The figures over every filtered row -------------------------------------------------------------
 
 
-# The figures in one statement over the filtered PoCs (``{scope}``: the ids ``portfolio_scope`` keeps),
+# The figures in one statement over the filtered PoCs (``{scope}``: the condition ``portfolio_scope`` keeps),
 # each a ``FILTER``ed count or PostgreSQL's ``percentile_cont(0.5)`` (the median, interpolated between the
 # two middle values as ``numpy.median`` computes it; the tests compare them). Dates of signature are
 # read on the local calendar (``AT TIME ZONE``), as Django's ``__date`` lookups do. Written as SQL, not
@@ -427,7 +430,7 @@ _FIGURES_SQL = (
     f"FILTER (WHERE {_DECIDED} AND p.kickoff_date IS NOT NULL) AS median_days"
     "{choices} "
     f"FROM {PoC._meta.db_table} p LEFT JOIN {PoCSummary._meta.db_table} s ON s.poc_id = p.id "
-    "WHERE p.id IN ({scope})"
+    "WHERE {scope}"
 )
 # The filter form's choices, read in the same statement: every business unit, and the decision-makers
 # of the PoCs the reader may see (``{makers}``: their ids), each ``[id, label]``.

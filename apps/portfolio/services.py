@@ -85,11 +85,16 @@ def summary_request(*, poc_id: int):
 
     Called after a write commits (``pocs.signals.poc_inputs_changed``): the request that wrote
     does not wait for the stall risk and criteria to be recomputed (a worker does it; without
-    Redis it runs in-process after the commit). A refresh still queued will read the data this
-    write committed, so a burst of writes makes one refresh.
+    Redis it runs in-process after the commit, without a job). A refresh still queued will read
+    the data this write committed, so a burst of writes makes one refresh.
     """
     from apps.portfolio.tasks import refresh_summary
 
+    if refresh_summary.app.conf.task_always_eager:
+        # No worker (no Redis): a job would run here and now anyway; refresh without the job's
+        # bookkeeping (its row, heartbeat and time limits), which costs more than the refresh itself.
+        summary_refresh(poc_id=poc_id)
+        return None
     poc = PoC(pk=poc_id)  # the job's subject: only its id is read
     waiting = latest_job(poc, SUMMARY_JOB)
     if waiting is not None and waiting.status == Job.Status.QUEUED:

@@ -114,3 +114,24 @@ def test_adding_by_picker_and_removing_after_confirmation(page, live_server, tea
     page.get_by_role("button", name="Yes, remove Ada Lovelace").click()
     expect(page.get_by_text("Removed Ada Lovelace from the PoC.")).to_be_visible()
     assert not Membership.objects.filter(pk=added.pk).exists()
+
+
+def test_the_picker_the_confirmation_and_the_header_fit_a_phone(browser, live_server, team):
+    from tests.browser.conftest import PHONE_WIDTH
+    from tests.browser.test_phone_width import page_width, wider_elements
+
+    poc, people = team
+    UserFactory(full_name="Bartholomew Featherstonehaugh-Wolfeschlegelsteinhausen", email="bart@long.example.test")
+    context = browser.new_context(base_url=live_server.url, viewport={"width": PHONE_WIDTH, "height": 844})
+    phone = context.new_page()
+    try:
+        login(phone, live_server, people["lead"])
+        phone.goto(f"{live_server.url}/pocs/{poc.pk}/people/")
+        phone.get_by_label("Person to add (name or email)").fill("feather")
+        phone.locator("[data-pick]").first.wait_for()
+        assert page_width(phone) <= PHONE_WIDTH, wider_elements(phone)
+        phone.locator("tr", has_text="viewer@team.test").get_by_role("button", name="Remove").click()
+        phone.get_by_role("button", name="Yes, remove Viewer").wait_for()
+        assert page_width(phone) <= PHONE_WIDTH, wider_elements(phone)
+    finally:
+        context.close()

@@ -220,5 +220,5 @@ def test_the_summary_job_recovers_from_a_temporary_failure(
     assert job.status == Job.Status.SUCCEEDED, job.error
     assert job.attempts == 2
     assert job.result["members"] == 2
-    page = client.get(reverse("pocs:detail", args=[poc.pk])).content.decode()
-    assert "Succeeded" in page
+    fragment = client.get(reverse("pocs:job", args=[poc.pk, job.pk]), HTTP_HX_REQUEST="true").content.decode()
+    assert "Succeeded" in fragment

@@ -141,3 +141,27 @@ def test_remove_asks_first(client_for, poc, people):
     assert Membership.objects.filter(pk=membership.pk).exists()
     client.post(url, {"action": "remove", "confirm": "yes"})
     assert not Membership.objects.filter(pk=membership.pk).exists()
+
+
+def test_a_checklist_items_owner_is_chosen_among_the_people_on_the_poc(client_for, poc, people):
+    from apps.checklists.models import ChecklistItem
+    from tests.checklists.test_pages import form_data, item_url
+
+    UserFactory(full_name="Bystander Person", email="bystander@else.test")
+    item = ChecklistItem.objects.filter(poc=poc).first()
+    client = client_for(people["lead"])
+    form = client.get(item_url(poc, item), HTTP_HX_REQUEST="true").content.decode()
+    assert "Contributor" in form and "Viewer" in form
+    assert "Bystander Person" not in form and "Outsider" not in form
+    client.post(item_url(poc, item), form_data(item, owner=people["outsider"].pk), HTTP_HX_REQUEST="true")
+    item.refresh_from_db()
+    assert item.owner_id is None
+
+
+def test_an_account_id_sent_as_the_value_still_works(client_for, poc, people):
+    client = client_for(people["lead"])
+    client.post(
+        reverse("pocs:field", args=[poc.pk, "sponsor"]), {"sponsor": str(people["viewer"].pk), "version": poc.version}
+    )
+    poc.refresh_from_db()
+    assert poc.sponsor == people["viewer"]

@@ -289,7 +289,18 @@ def test_the_command_fills_missing_summaries(fresh_team, capsys):
     assert stored(poc) == computed(poc)
 
 
-def test_a_burst_of_writes_queues_one_refresh(fresh_team, django_capture_on_commit_callbacks):
+@pytest.fixture
+def with_a_worker():
+    """Jobs sent to a worker (the tests run them in-process otherwise)."""
+    from apps.portfolio.tasks import refresh_summary
+
+    conf = refresh_summary.app.conf
+    previous, conf.task_always_eager = conf.task_always_eager, False
+    yield
+    conf.task_always_eager = previous
+
+
+def test_a_burst_of_writes_queues_one_refresh(fresh_team, django_capture_on_commit_callbacks, with_a_worker):
     """While a refresh waits in the queue, later writes join it (it will read their data too)."""
     poc, _ = fresh_team
     with django_capture_on_commit_callbacks(execute=False):  # the job is never sent: it stays queued
@@ -300,3 +311,11 @@ def test_a_burst_of_writes_queues_one_refresh(fresh_team, django_capture_on_comm
     with django_capture_on_commit_callbacks(execute=False):
         third = summary_request(poc_id=poc.pk)
     assert third.pk != first.pk  # a running refresh may have read the data before this write
+
+
+def test_without_a_worker_the_refresh_runs_after_the_commit_without_a_job(fresh_team):
+    poc, _ = fresh_team
+    PoCSummary.objects.filter(poc=poc).delete()
+    jobs = Job.objects.count()
+    assert summary_request(poc_id=poc.pk) is None
+    assert stored(poc) == computed(poc) and Job.objects.count() == jobs
