@@ -110,7 +110,18 @@ def add_pocs(count: int, lead_id: int, start: int) -> None:
             """,
             [STAGES, lead_id, lead_id, start, start + count - 1],
         )
-        cursor.execute("ANALYZE pocs_poc; ANALYZE pocs_membership")
+        # Each with its stored summary, as the refresh leaves them: My PoCs draws every row's risk strip.
+        cursor.execute(
+            """
+            INSERT INTO portfolio_pocsummary (poc_id, risk_level, risk_rank, risk_reason, risk_why, reason_1,
+                                              reason_2, reason_3, reason_4, reason_5, criteria_met,
+                                              decision_outcome, computed_on, refreshed_at)
+            SELECT p.id, 'high', 2, 1, 'No value per unit yet.', 2, p.id % 3, 1, 0, p.id % 2, 0, '',
+                   current_date, now()
+              FROM pocs_poc p WHERE NOT EXISTS (SELECT 1 FROM portfolio_pocsummary s WHERE s.poc_id = p.id)
+            """
+        )
+        cursor.execute("ANALYZE pocs_poc; ANALYZE pocs_membership; ANALYZE portfolio_pocsummary")
 
 
 def add_events(poc_id: int, count: int, user) -> None:

@@ -17,7 +17,7 @@ from apps.core.errors import ServiceError, TransitionRefused
 from apps.core.forms import conflict_box, rearmed, save_form
 from apps.core.jobs import job_check
 from apps.core.selectors import job_for
-from apps.pocs import access, header, selectors, services
+from apps.pocs import access, header, listing, selectors, services
 from apps.pocs.forms import FIELD_LABELS, MemberAddForm, PoCCreateForm, field_form_class, person_label
 from apps.pocs.models import EDITABLE_FIELDS, LONG_TIMEBOX_WEEKS, PEOPLE_FIELDS, Membership, Stage
 
@@ -96,7 +96,13 @@ def poc_list(request):
         before=request.GET.get("before"),
     )
     status = 400 if form.errors else 200
-    context = {"page": page, "pocs": page.pocs, "form": form, "columns": _sort_columns(page)}
+    context = {
+        "page": page,
+        "pocs": page.pocs,
+        "form": form,
+        "columns": _sort_columns(page),
+        "extra_columns": listing.attach(page.pocs),  # one query per registered column for the whole page
+    }
     return render(request, "pocs/poc_list.html", context, status=status)
 
 
@@ -176,7 +182,10 @@ def poc_field(request, pk, field):
     if outcome.conflict:
         poc = access.get_poc_for_user(request.user, pk)
         conflict = conflict_box(
-            outcome.conflict, typed={}, labels={field: FIELD_LABELS[field]}, fields=[field],
+            outcome.conflict,
+            typed={},
+            labels={field: FIELD_LABELS[field]},
+            fields=[field],
             display=lambda _f, _v: _field_context(poc, field)["value"],
         )
         # Keep what the user typed; arm the form with the version they have now seen.
@@ -247,7 +256,9 @@ def poc_people(request, pk):
         status = 400
     context = _poc_context(request, poc, "people")
     context.update(
-        people=selectors.people_on_poc(poc), form=form, role_labels=selectors.ROLE_LABELS,
+        people=selectors.people_on_poc(poc),
+        form=form,
+        role_labels=selectors.ROLE_LABELS,
         member_roles=Membership.Role.choices,
     )
     return render(request, "pocs/poc_people.html", context, status=status)
@@ -277,7 +288,10 @@ def poc_people_search(request, pk):
         for u in found[: selectors.PEOPLE_SEARCH_LIMIT]
     ]
     context = {
-        "poc": poc, "people": people, "q": q, "more": len(found) > selectors.PEOPLE_SEARCH_LIMIT,
+        "poc": poc,
+        "people": people,
+        "q": q,
+        "more": len(found) > selectors.PEOPLE_SEARCH_LIMIT,
         "short": len(q) < selectors.PEOPLE_SEARCH_MIN_LENGTH,
     }
     return render(request, "_person_options.html", context)

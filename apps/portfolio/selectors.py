@@ -37,7 +37,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from apps.accounts.models import BusinessUnit, User
-from apps.checklists.selectors import Reason
+from apps.checklists.selectors import SHORT_REASON_LABELS, Reason
 from apps.decisions.selectors import TOTAL as CRITERIA_TOTAL
 from apps.pocs.models import PoC, Stage
 from apps.pocs.selectors import SEARCH_MAX_CHARS, NameContains
@@ -557,3 +557,37 @@ def _choices(units: list, makers: list) -> dict:
         "criteria_total": CRITERIA_TOTAL,
         "reasons": dict(Reason.choices),
     }
+
+
+# --- The stall-risk column of My PoCs ---------------------------------------------------------------
+
+LEVEL_OF_RANK = {rank: level for level, rank in RISK_RANK.items()}
+
+
+def summary_strip(summary: PoCSummary) -> list[dict]:
+    """The five reasons' stored levels as the risk strip's cells (the header's strip reads the live ones)."""
+    cells = []
+    for reason in Reason.values:
+        level = str(LEVEL_OF_RANK[getattr(summary, f"reason_{reason}")])
+        why = summary.risk_why if reason == summary.risk_reason and level != RiskLevel.LOW else ""
+        cells.append(
+            {
+                "reason": reason,
+                "short": SHORT_REASON_LABELS[reason],
+                "label": Reason(reason).label,
+                "level": level,
+                "why": why,
+            }
+        )
+    return cells
+
+
+def list_risk_cells(pocs: list[PoC]) -> dict[int, dict]:
+    """The risk strip of each PoC on a page of My PoCs, from the stored summaries: one query for the page.
+
+    A PoC without a summary yet is left out (its cell says it is not judged yet).
+    """
+    summaries = PoCSummary.objects.filter(poc_id__in=[p.pk for p in pocs]).only(
+        "risk_reason", "risk_why", *(f"reason_{r}" for r in Reason.values)
+    )
+    return {s.poc_id: {"strip": summary_strip(s)} for s in summaries}

@@ -34,6 +34,7 @@ def test_the_sign_in_page_is_accessible(page, live_server, accessible):
 def test_my_pocs_and_every_page_of_a_poc_are_accessible(page, live_server, team, accessible):
     poc, people = team
     login(page, live_server, people["lead"])
+    assert page.locator("table .risk-strip .risk-cell").count() == 5  # the row's stall-risk strip is checked too
     accessible(page, "My PoCs")
     for path in ("/notifications/", "/accounts/profile/", f"/pocs/{poc.pk}/field/name/"):
         page.goto(f"{live_server.url}{path}")

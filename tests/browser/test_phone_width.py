@@ -76,6 +76,7 @@ def test_tables_become_stacked_rows_at_phone_width(phone, live_server, team):
     login(phone, live_server, people["lead"])
     phone.goto(f"{live_server.url}/pocs/")
     row = phone.locator("table tbody tr").first
+    assert row.locator(".risk-strip .risk-cell").count() == 5  # the stall-risk strip is among the stacked lines
     cells = row.locator("td")
     # Stacked: each cell on a line of its own, under the one before it, labelled by its column.
     first, second = cells.nth(0).bounding_box(), cells.nth(1).bounding_box()

@@ -130,7 +130,7 @@ def test_creating_a_poc_from_my_pocs(client_for, people):
 @pytest.mark.parametrize(
     "path,limit",
     [
-        ("/pocs/", 5),
+        ("/pocs/", 5),  # session, user, the page, its stored summaries (the risk strip), the form's units
         ("/pocs/{pk}/", 10),
         ("/pocs/{pk}/people/", 9),
         ("/pocs/{pk}/activity/", 11),  # + the people to filter by
@@ -150,26 +150,31 @@ def test_main_pages_answer_in_a_pinned_number_of_queries(
         # The header's stall risk runs the live signals the apps above checklists register: one query each.
         from apps.checklists.risk import SIGNALS
 
-        limit += sum(1 for by_name in SIGNALS.values() for fn in by_name.values()
-                     if fn.__module__ != "apps.checklists.risk")
+        limit += sum(
+            1 for by_name in SIGNALS.values() for fn in by_name.values() if fn.__module__ != "apps.checklists.risk"
+        )
     with django_assert_max_num_queries(limit):
         assert client.get(url).status_code == 200
 
 
-def test_my_pocs_costs_the_same_queries_for_one_poc_or_many(client_for, people):
+def test_my_pocs_costs_the_same_queries_for_one_poc_or_many(client_for, people, django_capture_on_commit_callbacks):
+    """The stall-risk strip of every row comes from the page's stored summaries, read in one query."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from tests.factories import make_poc
 
     client = client_for(people["lead"])
-    make_poc(lead=people["lead"], name="First")
+    with django_capture_on_commit_callbacks(execute=True):  # their summaries are stored after the commit
+        make_poc(lead=people["lead"], name="First")
     with CaptureQueriesContext(connection) as one:
         client.get(reverse("pocs:list"))
-    for n in range(6):
-        make_poc(lead=people["lead"], name=f"More {n}", production_owner=people["production_owner"])
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(19):
+            make_poc(lead=people["lead"], name=f"More {n}", production_owner=people["production_owner"])
     with CaptureQueriesContext(connection) as many:
-        client.get(reverse("pocs:list"))
+        response = client.get(reverse("pocs:list"))
+    assert response.content.decode().count('class="risk-strip"') == 20  # every row has its strip
     assert len(many) == len(one)
 
 

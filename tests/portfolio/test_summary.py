@@ -184,6 +184,11 @@ def test_a_new_poc_has_its_summary_from_the_start(fresh_team):
     assert PoCSummary.objects.get(poc=poc).risk_level == "high"
 
 
+def test_the_comparison_covers_each_reasons_level():
+    """My PoCs draws its risk strip from the five stored levels: each is compared, not only the worst."""
+    assert {f"reason_{r}" for r in Reason.values} <= set(COMPARED)
+
+
 @pytest.mark.parametrize("write", WRITES, ids=list(WRITES))
 def test_every_kind_of_write_leaves_the_stored_summary_equal_to_the_computed_one(
     write, fresh_team, django_capture_on_commit_callbacks
