@@ -83,22 +83,36 @@ def request_bodies(kind: str, *, model: str, template, inputs: list[str]) -> lis
 def response_reader(kind: str, path: str) -> Callable[[bytes], str]:
     """A function reading the prediction (text) from a reply's body; ``_Failed(unparsable)`` when it cannot."""
     steps = ["choices", "0", "message", "content"] if kind == "openai_chat" else [s for s in path.split(".") if s]
+    plan = [int(step) if step.lstrip("-").isdigit() else step for step in steps]
+    raw_decode = json.JSONDecoder().raw_decode
 
     def read(body: bytes) -> str:
         try:
-            value = json.loads(body)
+            text = body.decode()
+            try:  # the usual reply: a JSON document with no space around it
+                value, end = raw_decode(text)
+                if end != len(text):
+                    raise ValueError
+            except ValueError:
+                value = json.loads(text)
         except (ValueError, UnicodeDecodeError):
             raise _Failed(UNPARSABLE) from None
-        for step in steps:
-            if isinstance(value, list) and step.lstrip("-").isdigit():
-                index = int(step)
-                value = value[index] if -len(value) <= index < len(value) else None
-            elif isinstance(value, dict):
-                value = value.get(step)
+        for step in plan:
+            if type(step) is int:  # a list index, or a key of digits
+                if isinstance(value, list):
+                    value = value[step] if -len(value) <= step < len(value) else None
+                elif isinstance(value, dict):
+                    value = value.get(str(step))
+                else:
+                    value = None
             else:
-                value = None
+                value = value.get(step) if isinstance(value, dict) else None
             if value is None:
                 raise _Failed(UNPARSABLE)
+        if type(value) is str:
+            if text := value.strip():
+                return text
+            raise _Failed(UNPARSABLE)
         if isinstance(value, bool):
             value = "true" if value else "false"
         if not isinstance(value, str | int | float) or not str(value).strip():
@@ -130,7 +144,6 @@ class Engine:
         self.done = 0
         self.in_flight = 0
         self.max_in_flight = 0
-        self.started = 0
         self.elapsed_s = 0.0
         self.stopped_by = ""  # "" | "cancel" | "deadline"
         self._next = 0
@@ -220,51 +233,94 @@ class Engine:
         return not self._stop.is_set()
 
     async def _worker(self, slot: int) -> None:
+        """One slot: its items one after the other over one kept-alive connection.
+
+        The usual answer (HTTP/1.1, 2xx, a ``Content-Length`` within the limit, no ``Transfer-Encoding`` or
+        ``Connection`` header) is read here without further calls; any other goes to ``_rest_of_response``,
+        and a new connection (the first, or after the server closed one) is made by ``_on_new_connection``."""
         connection = None
-        timeout = self.limits.timeout_s
-        rated = bool(self.limits.rate_per_s)
-        bodies = len(self.bodies)
+        limits = self.limits
+        timeout, limit = limits.timeout_s, limits.max_reply_bytes
+        rated = bool(limits.rate_per_s)
+        bodies, calls, read, request_head = self.bodies, self.calls, self.read, self._head
+        deadlines, expired, stop, clock = self._deadlines, self._expired, self._stop, time.perf_counter
+        count = len(bodies)
         try:
-            while not self._stop.is_set() and self._next < bodies:
+            while not stop.is_set() and self._next < count:
                 index = self._next
                 self._next += 1
                 if rated and not await self._take_token():
                     return
-                self.started += 1
-                self.in_flight += 1
-                if self.in_flight > self.max_in_flight:
-                    self.max_in_flight = self.in_flight
-                call = Call(index)
+                self.in_flight = in_flight = self.in_flight + 1
+                if in_flight > self.max_in_flight:
+                    self.max_in_flight = in_flight
+                body = bodies[index]
+                request = request_head + b"Content-Length: %d\r\n\r\n" % len(body) + body
+                status = latency = prediction = None
+                error = ""
                 try:
-                    self._deadlines[slot] = time.perf_counter() + timeout
+                    deadlines[slot] = (begin := clock()) + timeout
                     try:
-                        connection, status, body, call.latency_ms = await self._exchange(connection, index)
+                        if connection is None:
+                            connection, head, begin = await self._on_new_connection(request)
+                        else:
+                            try:
+                                connection[1].write(request)
+                                head = await connection[0].readuntil(b"\r\n\r\n")
+                            except (ConnectionResetError, BrokenPipeError, asyncio.IncompleteReadError):
+                                # the server closed the kept-alive connection meanwhile: once more on a new one
+                                connection = _close(connection)
+                                connection, head, begin = await self._on_new_connection(request)
+                        lower = head.lower()
+                        at = lower.find(b"\r\ncontent-length:")
+                        if (at < 0 or not head.startswith(b"HTTP/1.1 2") or b"\r\ntransfer-encoding:" in lower
+                                or b"\r\nconnection:" in lower
+                                or (length := int(lower[at + 17:lower.find(b"\r\n", at + 17)])) > limit):
+                            status, reply, keep = await self._rest_of_response(connection[0], head)
+                            if not keep:
+                                connection = _close(connection)
+                        else:
+                            status = int(head[9:12])
+                            reply = await connection[0].readexactly(length)
+                        latency = (clock() - begin) * 1000
                     except asyncio.CancelledError:
-                        if not self._expired[slot] or self._stop.is_set():
+                        if not expired[slot] or stop.is_set():
                             raise
                         asyncio.current_task().uncancel()
                         raise TimeoutError from None
+                    except asyncio.LimitOverrunError:
+                        raise _Failed(TOO_LARGE) from None
                     finally:
-                        self._deadlines[slot] = 0.0
-                        self._expired[slot] = False
-                    call.status = status
-                    if status >= 300 or status < 200:
-                        raise _Failed(REDIRECT if 300 <= status < 400 else HTTP_STATUS, status)
-                    call.prediction = self.read(body)
+                        deadlines[slot] = 0.0
+                        expired[slot] = False
+                    if status >= 300:
+                        raise _Failed(REDIRECT if status < 400 else HTTP_STATUS, status)
+                    prediction = read(reply)
                 except _Failed as failed:
-                    call.error, call.status = failed.kind, failed.status or call.status
-                    if failed.kind in (TOO_LARGE, CONNECTION):
+                    error, status = failed.kind, failed.status or status
+                    if error in (TOO_LARGE, CONNECTION):
                         connection = _close(connection)
                 except TimeoutError:
-                    call.error, connection = TIMEOUT, _close(connection)
+                    error, connection = TIMEOUT, _close(connection)
                 except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, ssl.SSLError):
-                    call.error, connection = CONNECTION, _close(connection)
+                    error, connection = CONNECTION, _close(connection)
                 finally:
                     self.in_flight -= 1
-                self.calls[index] = call
+                calls[index] = Call(index, prediction, latency, error, status)
                 self.done += 1
         finally:
             _close(connection)
+
+    async def _on_new_connection(self, request: bytes):
+        """Connect, send ``request`` and read its answer's head: (connection, head, when the request was sent)."""
+        connection = await self._connect()
+        begin = time.perf_counter()
+        try:
+            connection[1].write(request)
+            return connection, await connection[0].readuntil(b"\r\n\r\n"), begin
+        except BaseException:
+            _close(connection)
+            raise
 
     async def _connect(self):
         last: Exception | None = None
@@ -278,56 +334,14 @@ class Engine:
                 last = error
         raise last or OSError("no address")
 
-    async def _exchange(self, connection, index: int):
-        body = self.bodies[index]
-        for attempt in (0, 1):  # a kept-alive connection the server closed meanwhile is opened again once
-            fresh = connection is None
-            if fresh:
-                connection = await self._connect()
-            reader, writer = connection
-            begin = time.perf_counter()
-            try:
-                writer.write(self._head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
-                status, reply, keep = await self._response(reader)
-            except (ConnectionResetError, BrokenPipeError, asyncio.IncompleteReadError):
-                _close(connection)
-                connection = None
-                if fresh or attempt:
-                    raise
-                continue
-            latency = (time.perf_counter() - begin) * 1000
-            if not keep:
-                connection = _close(connection)
-            return connection, status, reply, latency
-        raise OSError("unreachable")
-
-    async def _response(self, reader: asyncio.StreamReader):
-        while True:
-            try:
-                head = await reader.readuntil(b"\r\n\r\n")
-            except asyncio.LimitOverrunError:
-                raise _Failed(TOO_LARGE) from None
-            lines = head.split(b"\r\n")
-            parts = lines[0].split(None, 2)
-            if len(parts) < 2 or not parts[0].startswith(b"HTTP/") or not parts[1].isdigit():
-                raise _Failed(CONNECTION)
-            status = int(parts[1])
-            headers = {}
-            for line in lines[1:]:
-                name, _, value = line.partition(b":")
-                if name:
-                    headers[name.strip().lower()] = value.strip()
-            if 100 <= status < 200:
-                continue  # an interim answer; the real one follows
-            break
-        keep = parts[0] != b"HTTP/1.0" and headers.get(b"connection", b"").lower() != b"close"
+    async def _rest_of_response(self, reader: asyncio.StreamReader, head: bytes):
+        """The answer whose head is ``head`` when it is not the common one: interim 1xx answers skipped,
+        then a body sized by ``Content-Length``, chunked, or read to the connection's end."""
+        status, length, keep = _head_fields(head)
+        while status < 200:  # an interim answer; the real one follows
+            status, length, keep = _head_fields(await reader.readuntil(b"\r\n\r\n"))
         limit = self.limits.max_reply_bytes
-        if b"content-length" in headers:
-            length = int(headers[b"content-length"])
-            if length > limit:
-                raise _Failed(TOO_LARGE, status)
-            body = await reader.readexactly(length)
-        elif headers.get(b"transfer-encoding", b"").lower() == b"chunked":
+        if length == CHUNKED:
             chunks, total = [], 0
             while True:
                 size_line = await reader.readline()
@@ -341,15 +355,44 @@ class Engine:
                     raise _Failed(TOO_LARGE, status)
                 chunks.append(await reader.readexactly(chunk_size))
                 await reader.readexactly(2)
-            body = b"".join(chunks)
-        else:
-            body = await reader.read(limit + 1)
-            while len(body) <= limit and (more := await reader.read(limit + 1 - len(body))):
-                body += more
-            if len(body) > limit:
+            return status, b"".join(chunks), keep
+        if length is not None:
+            if length > limit:
                 raise _Failed(TOO_LARGE, status)
-            keep = False
-        return status, body, keep
+            return status, await reader.readexactly(length), keep
+        body = await reader.read(limit + 1)
+        while len(body) <= limit and (more := await reader.read(limit + 1 - len(body))):
+            body += more
+        if len(body) > limit:
+            raise _Failed(TOO_LARGE, status)
+        return status, body, False
+
+
+CHUNKED = -1
+
+
+def _head_fields(head: bytes) -> tuple[int, int | None, bool]:
+    """The status, the body's length (``CHUNKED`` for a chunked body, None when unsized) and whether the
+    connection stays open, from an answer's head (status line and headers, up to the blank line).
+    ``_Failed(connection)`` when the status line is not HTTP's."""
+    if head[:9] == b"HTTP/1.1 " and head[9:12].isdigit() and head[12:13] in b" \r":  # the usual status line
+        status, keep = int(head[9:12]), True
+    else:
+        parts = head[:head.find(b"\r\n")].split(None, 2)
+        if len(parts) < 2 or not parts[0].startswith(b"HTTP/") or not parts[1].isdigit():
+            raise _Failed(CONNECTION)
+        status, keep = int(parts[1]), parts[0] != b"HTTP/1.0"
+    lower = head.lower()
+    at = lower.find(b"\r\nconnection:")
+    if at >= 0 and lower[at + 13:lower.find(b"\r\n", at + 13)].strip() == b"close":
+        keep = False
+    at = lower.find(b"\r\ntransfer-encoding:")
+    if at >= 0 and lower[at + 20:lower.find(b"\r\n", at + 20)].strip().endswith(b"chunked"):
+        return status, CHUNKED, keep
+    at = lower.find(b"\r\ncontent-length:")
+    if at < 0:
+        return status, None, keep
+    return status, int(lower[at + 17:lower.find(b"\r\n", at + 17)]), keep
 
 
 def _close(connection) -> None:
