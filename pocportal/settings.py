@@ -400,6 +400,13 @@ CELERY_BEAT_SCHEDULE["evaluations-monitoring"] = {
 }
 # The portfolio re-judges, once a day, the summaries whose findings follow the calendar (apps/portfolio/services.py).
 CELERY_BEAT_SCHEDULE["portfolio-refresh"] = {"task": "portfolio.refresh_summaries", "schedule": 3600.0}
+# Report exports (apps/reports): drafts are kept REPORT_EXPORT_KEEP_DAYS days, failed ones a day;
+# the signed report for ever. `manage.py reports_cleanup` runs the cleanup now (from cron when there is no beat).
+REPORT_EXPORT_KEEP_DAYS = env_int("REPORT_EXPORT_KEEP_DAYS", 30)
+CELERY_BEAT_SCHEDULE["reports-cleanup"] = {
+    "task": "reports.cleanup",
+    "schedule": crontab(hour=2, minute=15),
+}
 
 # --- API ---------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

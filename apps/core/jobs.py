@@ -9,9 +9,15 @@ A task runs its work through ``job_run(job_id, work, task=self)``:
   failure, retrying (attempt 2 of 4)" and hands the retry to Celery; after the last allowed
   attempt the job is marked failed;
 - any other exception marks the job failed with a message a person can read;
-- while the work runs, a thread writes the job's ``heartbeat_at`` every ``JOB_HEARTBEAT_INTERVAL``
-  seconds, and the database session has ``lock_timeout`` / ``statement_timeout`` set
-  (``JOB_LOCK_TIMEOUT`` / ``JOB_STATEMENT_TIMEOUT``), so a query stuck on a lock ends.
+- while the work runs, the process's heartbeat thread writes the job's ``heartbeat_at`` every
+  ``JOB_HEARTBEAT_INTERVAL`` seconds, and the database session has ``lock_timeout`` /
+  ``statement_timeout`` set (``JOB_LOCK_TIMEOUT`` / ``JOB_STATEMENT_TIMEOUT``), so a query stuck
+  on a lock ends.
+
+Without Redis, Celery runs tasks eagerly: the request that queued a job runs it as soon as its
+row is committed, so that path is kept to a few statements (no claim for a job never sent, one
+statement each to start it, finish it, and set and restore the time limits; no heartbeat query or
+connection for a job shorter than the interval).
 
 Nothing leaves a job waiting for ever. ``job_enqueue`` sends the task after commit; when the broker
 is unreachable the job stays ``queued`` with "Waiting for the job queue…" instead of the request
@@ -23,7 +29,9 @@ and ``job_check`` on each poll of a job's status) sends such jobs again, and re-
 from __future__ import annotations
 
 import logging
+import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -71,29 +79,39 @@ def job_enqueue(*, kind: str, task, subject: models.Model | None = None, user=No
     job = Job.objects.create(
         kind=kind, created_by=user, task_name=task.name, task_args=list(args), **Job.subject_of(subject)
     )
-    transaction.on_commit(lambda: job_send(job.pk))
+    # The task and its arguments are at hand: the send need not read them back from the row.
+    transaction.on_commit(lambda: job_send(job.pk, task=task, args=job.task_args, fresh=True))
     return job
 
 
-def job_send(job_id: int) -> bool:
+def job_send(job_id: int, *, task=None, args: list | None = None, fresh: bool = False) -> bool:
     """Send a queued job's task if it was never accepted by the broker; True when it was sent now.
 
     The job row is locked while sending and ``sent_at`` is set in the same transaction, so the
-    request's own send, the sweeper and a page poll never send the same job twice.
+    request's own send, the sweeper and a page poll never send the same job twice. ``task`` and
+    ``args`` (after the job id), when the caller has them, save reading them back from the row;
+    ``fresh``: ``job_enqueue`` just created the job, so nothing else sends it (the sweeper and the
+    polls send only jobs whose send failed and re-queued ones).
     """
-    task = _task(Job.objects.filter(pk=job_id).values_list("task_name", flat=True).first())
     if task is None:
-        return False
+        row = Job.objects.filter(pk=job_id).values_list("task_name", "task_args").first()
+        task = _task(row[0]) if row is not None else None
+        if task is None:
+            return False
+        args = row[1]
     if task.app.conf.task_always_eager:
-        # In-process: "sending" runs the job here and now, outside any lock.
-        now = timezone.now()
-        claimed = Job.objects.filter(pk=job_id, status=Job.Status.QUEUED, sent_at__isnull=True).update(
-            sent_at=now, send_attempted_at=now, send_attempts=F("send_attempts") + 1
-        )
-        if claimed:
-            job = Job.objects.get(pk=job_id)
-            task.apply_async(args=[job.pk, *job.task_args])
-        return bool(claimed)
+        # In-process: "sending" runs the job here and now, outside any lock. A job sent again is
+        # claimed first, so a poll and the sweeper never both run it; a fresh job needs no claim
+        # (``job_run`` records it as sent when it starts it).
+        if not fresh:
+            now = timezone.now()
+            claimed = Job.objects.filter(pk=job_id, status=Job.Status.QUEUED, sent_at__isnull=True).update(
+                sent_at=now, send_attempted_at=now, send_attempts=F("send_attempts") + 1
+            )
+            if not claimed:
+                return False
+        task.apply_async(args=[job_id, *args])
+        return True
     with transaction.atomic():
         job = (
             Job.objects.select_for_update(skip_locked=True)
@@ -143,21 +161,17 @@ def job_run(
 
     ``task`` is the bound Celery task (``self`` in a ``bind=True`` task); without it nothing is
     retried. Retryable exceptions are ``RetryableError``, the task's ``autoretry_for`` and ``retry_on``.
+    Returns the job as the run left it (None if it no longer exists); the bookkeeping around the
+    work is four statements (timeouts set, started, finished, timeouts restored), so a short job
+    run in-process costs little more than its work.
     """
     with _database_timeouts():
-        with transaction.atomic():
-            job = Job.objects.select_for_update().filter(pk=job_id).first()
-            if job is None:
-                logger.warning("job %s no longer exists", job_id)
-                return None
-            if job.is_final:
-                return job
-            now = timezone.now()
-            job.status = Job.Status.RUNNING
-            job.attempts += 1
-            job.started_at = now
-            job.heartbeat_at = now
-            job.save(update_fields=["status", "attempts", "started_at", "heartbeat_at"])
+        job = _start(job_id)
+        if job is None:
+            logger.warning("job %s no longer exists", job_id)
+            return None
+        if job.is_final:
+            return job
         try:
             with _heartbeat(job.pk):
                 result = work(job)
@@ -174,49 +188,140 @@ def job_run(
                 message = f"{message} (gave up after {job.attempts} attempts)"
             else:
                 logger.exception("job %s (%s) failed", job.pk, job.kind)
-            Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED, error=message, finished_at=timezone.now())
+            _finish(job, status=Job.Status.FAILED, error=message)
         else:
-            Job.objects.filter(pk=job.pk).update(
-                status=Job.Status.SUCCEEDED, progress=100, error="", result=result or {}, finished_at=timezone.now()
-            )
-    job.refresh_from_db()
+            _finish(job, status=Job.Status.SUCCEEDED, progress=100, error="", result=result or {})
     return job
+
+
+def _start(job_id: int) -> Job | None:
+    """Mark job ``job_id`` running and count the attempt, unless it is final; the job as it is then.
+
+    One ``UPDATE … RETURNING`` statement: it waits for the row's lock as ``SELECT … FOR UPDATE``
+    would and checks the status under it, so a redelivered task never restarts a job that another
+    run has finished. A job run in-process straight from ``job_enqueue`` was never claimed: it is
+    recorded as sent here (a sent job keeps its ``sent_at``). A final job comes back unchanged;
+    None when the job no longer exists.
+    """
+    now = timezone.now()
+    params = [str(Job.Status.RUNNING), now, now, now, now, job_id, [str(status) for status in Job.FINAL]]
+    for job in Job.objects.raw(_START_SQL, params):
+        return job
+    return Job.objects.filter(pk=job_id).first()
+
+
+_START_SQL = (
+    f"UPDATE {Job._meta.db_table} SET status = %s, attempts = attempts + 1, started_at = %s, heartbeat_at = %s,"  # noqa: S608 (constant table name)
+    " sent_at = COALESCE(sent_at, %s), send_attempted_at = COALESCE(send_attempted_at, %s),"
+    " send_attempts = GREATEST(send_attempts, 1)"
+    " WHERE id = %s AND NOT (status = ANY(%s)) RETURNING *"
+)
+
+
+def _finish(job: Job, **fields) -> None:
+    """Write the run's outcome to the row and to ``job`` (what ``job_run`` returns), with ``finished_at``."""
+    fields["finished_at"] = timezone.now()
+    Job.objects.filter(pk=job.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(job, name, value)
 
 
 def job_progress(job: Job, *, progress: int, message: str = "") -> None:
     """Record how far the job got (0–100) and what it is doing; also a sign of life."""
-    Job.objects.filter(pk=job.pk).update(
-        progress=max(0, min(100, progress)), message=message[:255], heartbeat_at=timezone.now()
-    )
+    job.progress, job.message, job.heartbeat_at = max(0, min(100, progress)), message[:255], timezone.now()
+    Job.objects.filter(pk=job.pk).update(progress=job.progress, message=job.message, heartbeat_at=job.heartbeat_at)
 
 
-@contextmanager
-def _heartbeat(job_id: int) -> Iterator[None]:
-    """Write ``heartbeat_at`` from a thread of its own every ``JOB_HEARTBEAT_INTERVAL`` s while the work runs.
+class _Heartbeats:
+    """Writes ``heartbeat_at`` every ``JOB_HEARTBEAT_INTERVAL`` s for each job this process is running.
 
-    The thread beats even while the work waits on the database or the network; it stops when the
-    work ends, and dies with the process, which is what the sweeper notices.
+    One thread per process serves every job. A job registers as it starts and leaves as it ends:
+    no thread to start or join, no connection to open, and the thread wakes only when a beat is
+    due, so a job shorter than the interval costs nothing here. The thread opens its database
+    connection at its first beat and closes it once no job is running. It beats even while the
+    work waits on the database or the network, and dies with the process, which is what the
+    sweeper notices.
     """
-    interval = max(0.1, float(settings.JOB_HEARTBEAT_INTERVAL))
-    stop = threading.Event()
 
-    def beat():
+    def __init__(self) -> None:
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)  # a forked worker starts its own thread
+
+    def _reset(self) -> None:
+        self._lock = threading.Condition()
+        self._due: dict[object, list] = {}  # one entry per running job: [job id, when its next beat is due]
+        self._wakes_at: float | None = None  # when the waiting thread wakes by itself (None: only when told)
+        self._connected = False
+        self._thread: threading.Thread | None = None
+
+    @contextmanager
+    def __call__(self, job_id: int) -> Iterator[None]:
+        """Beat for ``job_id`` while the block runs."""
+        key, due = object(), time.monotonic() + _heartbeat_interval()
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="job-heartbeats", daemon=True)
+                self._thread.start()
+            self._due[key] = [job_id, due]
+            if self._wakes_at is None or due < self._wakes_at:
+                self._lock.notify()
         try:
-            while not stop.wait(interval):
-                try:
-                    Job.objects.filter(pk=job_id, status__in=ACTIVE).update(heartbeat_at=timezone.now())
-                except DatabaseError as exc:
-                    logger.warning("job %s: heartbeat not written: %s", job_id, exc)
+            yield
         finally:
-            connections.close_all()  # this thread's own connection
+            with self._lock:
+                del self._due[key]
+                if not self._due and self._connected:
+                    self._lock.notify()  # to close the connection now rather than at the next wake
 
-    thread = threading.Thread(target=beat, name=f"job-{job_id}-heartbeat", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join(timeout=5)
+    def _run(self) -> None:
+        while True:
+            job_ids = self._next_beats()
+            try:
+                if job_ids:
+                    _beat(job_ids)
+                else:
+                    connections.close_all()  # no job is running: this thread's own connection
+            except Exception as exc:  # the thread must outlive any failure, or running jobs would look dead
+                logger.warning("jobs %s: heartbeat not written: %s", job_ids, exc)
+                connections.close_all()  # the next beat opens a fresh connection
+
+    def _next_beats(self) -> list[int]:
+        """Wait until beats are due and return the ids of their jobs; [] to close an idle connection."""
+        with self._lock:
+            while True:
+                if self._connected and not self._due:
+                    self._connected = False
+                    return []
+                now = time.monotonic()
+                due = [entry for entry in self._due.values() if entry[1] <= now]
+                if due:
+                    interval = _heartbeat_interval()
+                    for entry in due:
+                        entry[1] = now + interval
+                    self._connected = True
+                    return sorted({job_id for job_id, _ in due})
+                self._wakes_at = min((at for _, at in self._due.values()), default=None)
+                self._lock.wait(None if self._wakes_at is None else self._wakes_at - now)
+                self._wakes_at = None
+
+
+def _heartbeat_interval() -> float:
+    return max(0.1, float(settings.JOB_HEARTBEAT_INTERVAL))
+
+
+def _beat(job_ids: list[int]) -> None:
+    """Write the heartbeat of those of ``job_ids`` still active, skipping rows another transaction holds.
+
+    A job's row is held by its own work's writes or, briefly, by a send or a recovery (which skips
+    held rows itself), so skipping it loses nothing, and one held row never holds up the
+    heartbeats of the other jobs of the process.
+    """
+    with transaction.atomic():
+        free = Job.objects.select_for_update(skip_locked=True).filter(pk__in=job_ids, status__in=ACTIVE).order_by()
+        Job.objects.filter(pk__in=free.values("pk")).update(heartbeat_at=timezone.now())
+
+
+_heartbeat = _Heartbeats()
 
 
 @contextmanager
@@ -230,12 +335,13 @@ def _database_timeouts() -> Iterator[None]:
         yield
         return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('lock_timeout'), current_setting('statement_timeout')")
-        previous = cursor.fetchone()
+        # One statement: the sub-select (kept apart by OFFSET 0) reads them before set_config changes them.
         cursor.execute(
-            "SELECT set_config('lock_timeout', %s, false), set_config('statement_timeout', %s, false)",
+            "SELECT previous.*, set_config('lock_timeout', %s, false), set_config('statement_timeout', %s, false)"
+            " FROM (SELECT current_setting('lock_timeout'), current_setting('statement_timeout') OFFSET 0) previous",
             [f"{settings.JOB_LOCK_TIMEOUT}s", f"{settings.JOB_STATEMENT_TIMEOUT}s"],
         )
+        previous = cursor.fetchone()[:2]
     try:
         yield
     finally:
@@ -301,10 +407,15 @@ def _stale(now=None) -> Q:
 
 
 def _unsent(now=None) -> Q:
-    """Queued jobs the broker has not accepted, whose last attempt is ``JOB_SEND_RETRY_INTERVAL`` old."""
+    """Queued jobs the broker has not accepted, whose last attempt is ``JOB_SEND_RETRY_INTERVAL`` old, and
+    those never sent at all ``JOB_HEARTBEAT_TIMEOUT`` after they were written (the process that wrote one
+    ended between its commit and its send)."""
     now = now or timezone.now()
     due = now - timedelta(seconds=settings.JOB_SEND_RETRY_INTERVAL)
-    return Q(status=Job.Status.QUEUED, sent_at__isnull=True, send_attempts__gt=0, send_attempted_at__lte=due)
+    orphaned = now - timedelta(seconds=settings.JOB_HEARTBEAT_TIMEOUT)
+    return Q(status=Job.Status.QUEUED, sent_at__isnull=True) & (
+        Q(send_attempts__gt=0, send_attempted_at__lte=due) | Q(send_attempts=0, created_at__lte=orphaned)
+    )
 
 
 def _with_last_seen(queryset):

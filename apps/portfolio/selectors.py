@@ -11,8 +11,8 @@ statements embed its compiled SQL.
 
 Definitions (the README and docs/architecture.md say the same):
 
-- *overdue*: the decision due date is before today and the PoC has no signed decision (it is not
-  decided);
+- *overdue* and the *decision status*: ``definitions`` (ORM expressions, used by the ``overdue``
+  filter and compiled into both statements, so they are written once);
 - *decided in the period*: signed (stage ``decided``, reached only by signing) on a date between
   ``since`` and ``until``, both included; *started in the period*: the kickoff date lies between them;
 - *graduation rate*: ``go_over_decided`` = Go decisions signed in the period / decisions signed in
@@ -27,13 +27,15 @@ Definitions (the README and docs/architecture.md say the same):
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
+from django.db.models.sql import Query
 from django.utils import timezone
 
 from apps.accounts.models import BusinessUnit, User
@@ -41,6 +43,8 @@ from apps.checklists.selectors import SHORT_REASON_LABELS, Reason
 from apps.decisions.selectors import TOTAL as CRITERIA_TOTAL
 from apps.pocs.models import PoC, Stage
 from apps.pocs.selectors import SEARCH_MAX_CHARS, NameContains
+from apps.portfolio import definitions
+from apps.portfolio.definitions import DecisionStatus
 from apps.portfolio.models import RISK_RANK, PoCSummary, RiskLevel
 
 PAGE_SIZE = 25
@@ -50,26 +54,6 @@ DEFAULT_ORDERING = "-risk_level"
 HIGH_RANK = RISK_RANK[RiskLevel.HIGH]
 
 
-class DecisionStatus:
-    """``decided`` only for a signed PoC whose summary has not been refreshed since (its outcome unknown here)."""
-
-    NOT_REQUESTED, AWAITING, GO, NO_GO, DECIDED = "not_requested", "awaiting", "go", "no_go", "decided"
-    LABELS = {NOT_REQUESTED: "Not requested", AWAITING: "Awaiting", GO: "Go", NO_GO: "No-go", DECIDED: "Decided"}
-
-
-def _overdue(today: datetime.date) -> Q:
-    return Q(decision_due_date__lt=today) & ~Q(stage=Stage.DECIDED)
-
-
-# Each row's decision status and whether its decision is overdue, as SQL over the PoC (``p``) and its
-# summary (``s``); the parameters are those of ``_parameters``.
-_DECISION_STATUS_SQL = (
-    "CASE WHEN p.stage = %(decided)s AND s.decision_outcome = %(go)s THEN %(go)s "
-    "WHEN p.stage = %(decided)s AND s.decision_outcome = %(no_go)s THEN %(no_go)s "
-    "WHEN p.stage = %(decided)s THEN %(status_decided)s WHEN p.stage = %(awaiting)s THEN %(status_awaiting)s "
-    "ELSE %(status_not_requested)s END"
-)
-_OVERDUE_SQL = "(coalesce(p.decision_due_date < %(today)s, false) AND p.stage <> %(decided)s)"
 _STAGE_RANK_SQL = (
     "CASE p.stage "
     + "".join(f"WHEN %(stage_{rank})s THEN {rank} " for rank in range(len(Stage.values)))
@@ -83,8 +67,9 @@ _MAKER_JOIN = f"LEFT JOIN {User._meta.db_table} m ON m.id = p.decision_maker_id"
 # The columns one may sort by: each a SQL sort key over the PoC (``p``), its summary (``s``) and the table
 # it needs joined, if another (``b`` its business unit, ``l`` its lead, ``m`` its decision-maker), and
 # whether the key runs reversed (``weeks_elapsed`` sorts by the kickoff date: an earlier kickoff is
-# more weeks). A PoC without a value sorts last either way; the name, then the id, break ties.
-ORDERINGS: dict[str, tuple[str, bool, str]] = {
+# more weeks). A PoC without a value sorts last either way; the name, then the id, break ties. ``None``: the
+# column's own definition (``definitions``), compiled (``_definitions``).
+ORDERINGS: dict[str, tuple[str | None, bool, str]] = {
     "name": ("p.name", False, ""),
     "business_unit": ("b.name", False, _UNIT_JOIN),
     "stage": (_STAGE_RANK_SQL, False, ""),
@@ -93,10 +78,10 @@ ORDERINGS: dict[str, tuple[str, bool, str]] = {
     "risk_level": ("s.risk_rank", False, ""),
     "criteria_met": ("s.criteria_met", False, ""),
     "decision_due_date": ("p.decision_due_date", False, ""),
-    "decision_status": (_DECISION_STATUS_SQL, False, ""),
+    "decision_status": (None, False, ""),
     "lead": ("l.full_name", False, _LEAD_JOIN),
     "decision_maker": ("m.full_name", False, _MAKER_JOIN),
-    "overdue": (_OVERDUE_SQL, False, ""),
+    "overdue": (None, False, ""),
 }
 COLUMN_LABELS = {
     "name": "PoC",
@@ -113,7 +98,8 @@ COLUMN_LABELS = {
     "overdue": "Overdue",
 }
 # What a row reads (the page, the API and the CSV), as plain values named as in ``ROW_VALUES``: a row of
-# the list costs no more than it shows. ``{scope}`` is the condition on ``p`` that ``portfolio_scope`` keeps.
+# the list costs no more than it shows. ``{scope}`` is the condition on ``p`` that ``portfolio_scope`` keeps;
+# ``{overdue}`` and ``{decision_status}`` are the compiled definitions (``_definitions``).
 ROW_VALUES = (
     "id",
     "name",
@@ -139,8 +125,8 @@ ROW_VALUES = (
 _ROW_COLUMNS = (
     "p.id, p.name, p.stage, p.kickoff_date, p.timebox_weeks, p.decision_due_date, "
     "p.business_unit_id, b.name, p.lead_id, l.full_name, l.email, p.decision_maker_id, m.full_name, m.email, "
-    f"s.risk_level, s.risk_reason, s.risk_why, s.criteria_met, {_OVERDUE_SQL} AS overdue, "
-    f"{_DECISION_STATUS_SQL} AS decision_status"
+    "s.risk_level, s.risk_reason, s.risk_why, s.criteria_met, {overdue} AS overdue, "
+    "{decision_status} AS decision_status"
 )
 _SUMMARY_JOIN = f"LEFT JOIN {PoCSummary._meta.db_table} s ON s.poc_id = p.id"
 _ROW_JOINS = f"{_SUMMARY_JOIN} {_UNIT_JOIN} {_LEAD_JOIN} {_MAKER_JOIN}"
@@ -274,38 +260,39 @@ def portfolio_scope(user, filters: Filters, *, today: datetime.date | None = Non
     if filters.decision_maker:
         qs = qs.filter(decision_maker_id=filters.decision_maker)
     if filters.overdue is True:
-        qs = qs.filter(_overdue(today))
+        qs = qs.filter(definitions.overdue(today))
     elif filters.overdue is False:
-        qs = qs.exclude(_overdue(today))
+        qs = qs.exclude(definitions.overdue(today))
     if filters.q:
         qs = qs.filter(NameContains(filters.q))
     return qs
 
 
-def _sort(filters: Filters) -> tuple[str, str, str]:
-    """The sort key's SQL, its direction and the join it needs."""
-    expression, reversed_key, join = ORDERINGS[filters.ordering.removeprefix("-")]
+def _sort(filters: Filters, defined: dict[str, str]) -> tuple[str, str, str]:
+    """The sort key's SQL (a defined column's from ``defined``, see ``_definitions``), its direction and the
+    join it needs."""
+    column = filters.ordering.removeprefix("-")
+    expression, reversed_key, join = ORDERINGS[column]
+    if expression is None:
+        expression = defined[column]
     descending = filters.ordering.startswith("-") != reversed_key
     return expression, "DESC" if descending else "ASC", join
 
 
-def _ordering(filters: Filters) -> str:
-    expression, direction, _ = _sort(filters)
+def _ordering(filters: Filters, defined: dict[str, str]) -> str:
+    expression, direction, _ = _sort(filters, defined)
     return f"{expression} {direction} NULLS LAST, p.name, p.id"
 
 
 def _parameters(filters: Filters, today: datetime.date) -> dict:
-    """The named parameters of the portfolio's statements (the scope's own are added by ``_embed``)."""
+    """The named parameters of the portfolio's statements, the compiled definitions' included (the scope's
+    own are added by ``_embed``)."""
     since, until = period(filters, today)
     return {
+        **_definitions(today)[1],
         "decided": Stage.DECIDED,
-        "awaiting": Stage.AWAITING_DECISION,
         "high": HIGH_RANK,
         "go": DecisionStatus.GO,
-        "no_go": DecisionStatus.NO_GO,
-        "status_decided": DecisionStatus.DECIDED,
-        "status_awaiting": DecisionStatus.AWAITING,
-        "status_not_requested": DecisionStatus.NOT_REQUESTED,
         "today": today,
         "since": since,
         "until": until,
@@ -325,15 +312,43 @@ def _sql(qs: QuerySet) -> tuple[str, tuple]:
 PLACEHOLDER = re.compile(r"%%|%s")
 
 
-def _embed(qs: QuerySet, params: dict) -> str:
-    """``qs``'s SQL for use inside a statement with named parameters: its own are added to ``params``."""
-    sql, values = _sql(qs)
+def _named(sql: str, values, params: dict, prefix: str) -> str:
+    """``sql`` with its ``%s`` placeholders named (``%(<prefix><n>)s``) and their values added to ``params``."""
     names = []
     for value in values:
-        names.append(name := f"q{len(params)}")
+        names.append(name := f"{prefix}{len(params)}")
         params[name] = value
     order = iter(names)
     return PLACEHOLDER.sub(lambda m: "%%" if m.group() == "%%" else f"%({next(order)})s", sql)
+
+
+def _embed(qs: QuerySet, params: dict) -> str:
+    """``qs``'s SQL for use inside a statement with named parameters: its own are added to ``params``."""
+    return _named(*_sql(qs), params, "q")
+
+
+# The tables a definition may read, by the alias the statements give them: the PoC and its summary.
+_ALIASES = {PoC._meta.db_table: "p", PoCSummary._meta.db_table: "s"}
+
+
+@functools.lru_cache(maxsize=8)
+def _definitions(today: datetime.date) -> tuple[dict[str, str], dict[str, Any]]:
+    """The columns ``overdue`` and ``decision_status`` as ``definitions`` has them, compiled for the
+    statements: each one's SQL over ``p`` and ``s``, and their parameters (named after the column).
+    Compiled once per day a process serves (the same text and values all day); read, never changed,
+    by the callers."""
+    expressions = {"overdue": definitions.is_overdue(today), "decision_status": definitions.decision_status()}
+    sql: dict[str, str] = {}
+    params: dict[str, Any] = {}
+    for name, expression in expressions.items():
+        query = Query(PoC)
+        resolved = expression.resolve_expression(query, allow_joins=True)
+        tables = {alias: join.table_name for alias, join in query.alias_map.items()}
+        if unknown := set(tables.values()) - set(_ALIASES):
+            raise ValueError(f"The definition {name} reads {', '.join(sorted(unknown))}, not joined in the statements.")
+        resolved = resolved.relabeled_clone({alias: _ALIASES[table] for alias, table in tables.items()})
+        sql[name] = _named(*query.get_compiler(connection=connection).compile(resolved), params, f"{name}_")
+    return sql, params
 
 
 def _scope_sql(user, filters: Filters, today: datetime.date, params: dict) -> str:
@@ -354,7 +369,10 @@ def portfolio_rows(user, filters: Filters, *, today: datetime.date | None = None
     columns None for a PoC not yet summarised), read ``chunk`` rows at a time (one query)."""
     today = today or timezone.localdate()
     params = _parameters(filters, today)
-    sql = _ROWS_SQL.format(scope=_scope_sql(user, filters, today, params), ordering=_ordering(filters))
+    defined = _definitions(today)[0]
+    sql = _ROWS_SQL.format(
+        scope=_scope_sql(user, filters, today, params), ordering=_ordering(filters, defined), **defined
+    )
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while values := cursor.fetchmany(chunk):
@@ -422,7 +440,7 @@ _FIGURES_SQL = (
         f"count(*) FILTER (WHERE p.stage <> %(decided)s AND s.reason_{r} = %(high)s) AS reason_{r}, "
         for r in Reason.values
     )
-    + "count(*) FILTER (WHERE p.decision_due_date < %(today)s AND p.stage <> %(decided)s) AS overdue, "
+    + "count(*) FILTER (WHERE {overdue}) AS overdue, "  # the row's column, true or false
     f"count(*) FILTER (WHERE {_DECIDED}) AS decided, "
     f"count(*) FILTER (WHERE {_DECIDED} AND s.decision_outcome = %(go)s) AS go, "
     "count(*) FILTER (WHERE p.kickoff_date BETWEEN %(since)s AND %(until)s) AS started, "
@@ -449,7 +467,8 @@ def _figures(cursor, scope_sql: str, params: dict, *, choices_for=None) -> tuple
     if choices_for is not None:
         visible = PoC.objects.visible_to(choices_for).order_by().values("decision_maker_id")
         choices_sql = _CHOICES_SQL.format(makers=_embed(visible, params))
-    cursor.execute(_FIGURES_SQL.format(choices=choices_sql, scope=scope_sql), params)
+    defined = _definitions(params["today"])[0]
+    cursor.execute(_FIGURES_SQL.format(choices=choices_sql, scope=scope_sql, **defined), params)
     columns = [column.name for column in cursor.description]
     counts = dict(zip(columns, cursor.fetchone(), strict=True))
     reasons = [{"reason": reason, "open_pocs": counts[f"reason_{reason}"]} for reason in Reason.values]
@@ -523,9 +542,15 @@ def portfolio_page(
         number = min(_page_number(page), pages)
         rows = []
         if count:
-            key, direction, join = _sort(filters)
+            defined = _definitions(today)[0]
+            key, direction, join = _sort(filters, defined)
             sql = _PAGE_SQL.format(
-                key=key, join=join, scope=scope_sql, ordering=_ordering(filters), direction=direction
+                key=key,
+                join=join,
+                scope=scope_sql,
+                ordering=_ordering(filters, defined),
+                direction=direction,
+                **defined,
             )
             cursor.execute(sql, {**params, "limit": size, "offset": (number - 1) * size})
             rows = _read_rows(cursor)

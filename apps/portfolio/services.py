@@ -7,7 +7,9 @@ work on decided PoCs too: a signed decision changes the summary's outcome.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -85,22 +87,24 @@ def summary_request(*, poc_id: int):
 
     Called after a write commits (``pocs.signals.poc_inputs_changed``): the request that wrote
     does not wait for the stall risk and criteria to be recomputed (a worker does it; without
-    Redis it runs in-process after the commit, without a job). A refresh still queued will read
-    the data this write committed, so a burst of writes makes one refresh.
+    Redis the job runs in-process as soon as its row is written). A refresh still queued will
+    read the data this write committed, so a burst of writes makes one refresh.
     """
     from apps.portfolio.tasks import refresh_summary
 
-    if refresh_summary.app.conf.task_always_eager:
-        # No worker (no Redis): a job would run here and now anyway; refresh without the job's
-        # bookkeeping (its row, heartbeat and time limits), which costs more than the refresh itself.
-        summary_refresh(poc_id=poc_id)
-        return None
     poc = PoC(pk=poc_id)  # the job's subject: only its id is read
     waiting = latest_job(poc, SUMMARY_JOB)
-    if waiting is not None and waiting.status == Job.Status.QUEUED:
+    if waiting is not None and waiting.status == Job.Status.QUEUED and not _orphaned(waiting):
         return waiting
-    with transaction.atomic():
-        return job_enqueue(kind=SUMMARY_JOB, task=refresh_summary, subject=poc)
+    # Outside a transaction (the usual case, after a commit) the row is written and the job sent at once.
+    return job_enqueue(kind=SUMMARY_JOB, task=refresh_summary, subject=poc)
+
+
+def _orphaned(job: Job) -> bool:
+    """Queued, never sent, and older than a send takes: the process that wrote it ended before sending it
+    (the sweeper sends it later); a new refresh is queued rather than waiting for it."""
+    limit = timezone.now() - timedelta(seconds=settings.JOB_HEARTBEAT_TIMEOUT)
+    return job.sent_at is None and job.send_attempts == 0 and job.created_at < limit
 
 
 def summaries_refresh(*, stale_only: bool = True) -> int:

@@ -63,7 +63,10 @@ class Report(models.Model):
     """One export of a PoC's report: the job that renders it and, when done, the PDF.
 
     For a decided PoC the export points at the signed report and holds no bytes of its own, so
-    every download of a decided PoC is the frozen document.
+    every download of a decided PoC is the frozen document. A draft records the ``basis`` it was
+    asked from (``selectors.export_basis``), so a second request for the same evidence within the
+    hour gets this export instead of another rendering. Drafts are kept ``REPORT_EXPORT_KEEP_DAYS``
+    (``services.reports_cleanup``); the signed report is kept for ever.
     """
 
     audit = NotAudited("an export of data that is itself audited; the file can be made again, the signed one is kept")
@@ -77,6 +80,12 @@ class Report(models.Model):
     sha256 = models.CharField(max_length=64, blank=True)
     size = models.PositiveIntegerField(null=True, blank=True)
     generated_at = models.DateTimeField(null=True, blank=True)
+    basis = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="What a draft was asked from: the PoC's version, its last audit event, the last event of no PoC, "
+        "the day",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -1,16 +1,25 @@
 """Reads of the reports app: an export's status as the API and the page show it, the bytes to
-download, the signed report of a PoC, and verification of an uploaded PDF against it."""
+download, the signed report of a PoC, an earlier export a new request may return, and verification
+of an uploaded PDF against the signed report."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from datetime import timedelta
 
+from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
+from apps.audit.models import AuditEvent
+from apps.core.jobs import ACTIVE
 from apps.core.models import Job
 from apps.pocs.models import PoC, Stage
 from apps.reports.models import Report, SignedReport
+
+# A request for the same evidence within this time gets the earlier export instead of a new rendering.
+REUSE_WITHIN = timedelta(hours=1)
 
 # Job states as the API names them: queued | running | done | failed.
 JOB_STATUS = {
@@ -31,6 +40,37 @@ def report_of(poc: PoC, pk) -> Report | None:
     if report is not None:
         report.poc = poc
     return report
+
+
+def export_basis(poc: PoC) -> str:
+    """What a draft of ``poc`` would be rendered from, as one short string; equal strings, same evidence.
+
+    A draft reads audited rows only: the PoC's own (every write appends an event to the PoC's chain,
+    whose ids follow commit order) and people and business units (the chain of events of no PoC,
+    which notifications and tokens share: the basis moves more often than the draft, never less),
+    plus the calendar (stall risk, days elapsed). So the PoC's version, the newest event of each of
+    those two chains and today's date name what it shows; two drafts with one basis differ only in
+    the generation time printed on their pages.
+    """
+    poc_event = AuditEvent.objects.filter(poc_id=poc.pk).order_by("-id").values_list("id", flat=True).first()
+    # Ordered as the (poc_id, -id) index is, so one index entry is read however many events follow.
+    others = AuditEvent.objects.filter(poc_id__isnull=True).order_by("poc_id", "-id")
+    other_event = others.values_list("id", flat=True).first()
+    return f"v{poc.version}:e{poc_event or 0}:o{other_event or 0}:{timezone.localdate().isoformat()}"
+
+
+def reusable_export(poc: PoC, *, basis: str = "", signed: SignedReport | None = None) -> Report | None:
+    """The newest export of the last ``REUSE_WITHIN`` that a new request may return instead of rendering.
+
+    With ``signed``: an export pointing at that signed report (the same bytes). Otherwise a draft of
+    the same ``basis`` that is done or still queued or running; a failed one is never returned.
+    """
+    exports = Report.objects.filter(poc_id=poc.pk, created_at__gte=timezone.now() - REUSE_WITHIN)
+    if signed is not None:
+        exports = exports.filter(signed_id=signed.pk)
+    else:
+        exports = exports.filter(signed__isnull=True, basis=basis).filter(Q(sha256__gt="") | Q(job__status__in=ACTIVE))
+    return exports.select_related("job").defer("content").first()
 
 
 def signed_report_for(poc: PoC) -> SignedReport | None:

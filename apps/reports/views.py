@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.core.jobs import job_check
@@ -56,10 +57,15 @@ def index(request, pk):
 @require_POST
 def export(request, pk):
     poc = access.get_poc_for_user(request.user, pk)
-    report = services.report_request(poc=poc, user=request.user)
-    report = selectors.report_of(poc, report.pk)
+    requested = services.report_request(poc=poc, user=request.user)
+    report = selectors.report_of(poc, requested.pk)
     if request.htmx:
-        return render(request, f"{PAGE}#report-row", {"poc": poc, "row": _row(report), "oob": True})
+        response = render(request, f"{PAGE}#report-row", {"poc": poc, "row": _row(report), "oob": True})
+        if requested.reused:
+            # The earlier export is listed already: its row moves to the top instead of showing twice.
+            removal = format_html('<li id="report-{}" hx-swap-oob="delete"></li>', report.pk)
+            response.content = removal.encode() + response.content
+        return response
     return redirect(reverse("reports:index", args=[poc.pk]) + f"#report-{report.pk}")
 
 

@@ -89,6 +89,20 @@ def test_a_job_the_broker_refused_runs_once_the_sweeper_can_send_it(broker_down,
     assert sweep_jobs()["sent"] == 0  # never sent twice
 
 
+def test_a_job_written_but_never_sent_is_sent_by_the_sweeper(settings, django_capture_on_commit_callbacks):
+    """The process that wrote the job ended between its commit and its send: the sweeper sends it once a
+    send is overdue (``JOB_HEARTBEAT_TIMEOUT``), not before."""
+    settings.JOB_HEARTBEAT_TIMEOUT = 60
+    with django_capture_on_commit_callbacks(execute=False):  # the send never happens
+        job = job_enqueue(kind="core.selftest", task=selftest)
+    assert sweep_jobs()["sent"] == 0  # just written: its own send may be on its way
+    Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(seconds=61))
+    assert sweep_jobs()["sent"] == 1
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (Job.Status.SUCCEEDED, 1)
+    assert sweep_jobs()["sent"] == 0
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_job_the_broker_refused_for_too_long_fails_with_a_message(broker_down, settings):
     settings.JOB_SEND_RETRY_INTERVAL = 0

@@ -24,7 +24,7 @@ def test_upload_watch_progress_and_see_results_without_reload(page,  # noqa: F81
     services.dataset_create(poc=poc, user=people["lead"], data={"name": "Production sample", "kind": "production"})
     services.model_version_create(poc=poc, user=people["lead"], data={"name": "Model A", "release": "1"})
     # The job is queued but not sent, so the page shows it waiting; the test then runs it as a worker would.
-    monkeypatch.setattr("apps.core.jobs.job_send", lambda job_id: False)
+    monkeypatch.setattr("apps.core.jobs.job_send", lambda job_id, **send: False)
 
     login(page, live_server, people["lead"])
     page.goto(f"{live_server.url}/pocs/{poc.pk}/evaluations/")
@@ -101,7 +101,7 @@ def test_register_edit_an_endpoint_start_a_live_run_and_cancel_it_in_place(
     services.model_version_create(poc=poc, user=people["lead"], data={"name": "Model A", "release": "1"})
     services.dataset_items_replace(dataset=dataset, user=people["lead"], upload=SimpleUploadedFile(
         "items.csv", b"id,input,label\n1,first,a\n2,second,b\n"))
-    monkeypatch.setattr("apps.core.jobs.job_send", lambda job_id: False)  # queued, never started
+    monkeypatch.setattr("apps.core.jobs.job_send", lambda job_id, **send: False)  # queued, never started
 
     login(page, live_server, people["lead"])
     page.goto(f"{live_server.url}/pocs/{poc.pk}/evaluations/")

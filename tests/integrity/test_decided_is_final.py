@@ -41,16 +41,16 @@ NOT_POC_WRITES = {
     "apps.checklists.services.sections.snapshot_of": "reads a section",
     "apps.checklists.services.setup.current_template": "reads the template",
     "apps.checklists.services.setup.kickoff_setup": "runs only inside poc_create, for a PoC in draft",
-    "apps.evaluations.services.dataset_snapshot": "reads a dataset",
-    "apps.evaluations.services.model_version_snapshot": "reads a model version",
-    "apps.evaluations.services.upload_limit": "reads a setting",
-    "apps.evaluations.services.too_big_message": "a message",
-    "apps.evaluations.services.compute_safe_name": "cleans a file name",
+    "apps.evaluations.services.datasets.dataset_snapshot": "reads a dataset",
+    "apps.evaluations.services.datasets.model_version_snapshot": "reads a model version",
+    "apps.evaluations.services.common.upload_limit": "reads a setting",
+    "apps.evaluations.services.common.too_big_message": "a message",
+    "apps.evaluations.services.common.compute_safe_name": "cleans a file name",
     "apps.costs.services.model_snapshot": "reads the cost model",
     "apps.costs.services.line_snapshot": "reads a cost line",
-    "apps.evaluations.services.targets_snapshot": "reads the targets",
-    "apps.evaluations.services.model_endpoint_snapshot": "reads a model endpoint",
-    "apps.evaluations.services.dataset_item_snapshot": "reads a dataset item",
+    "apps.evaluations.services.targets.targets_snapshot": "reads the targets",
+    "apps.evaluations.services.endpoints.model_endpoint_snapshot": "reads a model endpoint",
+    "apps.evaluations.services.datasets.dataset_item_snapshot": "reads a dataset item",
     "apps.integrations.services.integration_snapshot": "reads an integration",
     "apps.integrations.services.concern_snapshot": "reads a production concern",
     "apps.integrations.services.concerns_setup": "runs only inside poc_create, for a PoC in draft",
@@ -68,6 +68,8 @@ NOT_POC_WRITES = {
     "signature, never after it",
     "apps.reports.services.signed_report_ensure": "stores the signed report of a decision signed before reports "
     "existed, once, as a new row; the signed rows are not written",
+    "apps.reports.services.reports_cleanup": "deletes old and failed exports (their own rows, no PoC data); a "
+    "decided PoC's exports are kept and the signed report is never touched",
     "apps.notifications.services.notification_mark_read": "marks one of a person's notifications read, no PoC data",
     "apps.notifications.services.mutes_set": "a person's choice of reminders, no PoC data",
     "apps.notifications.services.is_muted": "reads a person's muted kinds",
@@ -78,10 +80,10 @@ NOT_POC_WRITES = {
     "apps.reminders.services.reminders_run": "records the day's run and writes notifications only",
     "apps.reminders.services.run_due_in_process": "records the day's run and writes notifications only",
     "apps.reminders.services.look_in_process": "starts run_due_in_process at most every ten minutes",
-    "apps.evaluations.services.check_monitorable": "the drift watch's own check (see DECIDED_GO_ONLY)",
-    "apps.evaluations.services.monitoring_snapshot": "reads the drift watch",
-    "apps.evaluations.services.default_baseline": "reads the runs",
-    "apps.evaluations.services.drift_metric": "reads a run's metrics",
+    "apps.evaluations.services.monitoring.check_monitorable": "the drift watch's own check (see DECIDED_GO_ONLY)",
+    "apps.evaluations.services.monitoring.monitoring_snapshot": "reads the drift watch",
+    "apps.evaluations.services.monitoring.default_baseline": "reads the runs",
+    "apps.evaluations.services.monitoring.drift_metric": "reads a run's metrics",
 }
 
 # The one deliberate exception to the rule: the drift watch after a go is not part of the signed record, so a
@@ -90,9 +92,9 @@ NOT_POC_WRITES = {
 # tests/evaluations/test_monitoring.py holds both: they go through on a go PoC, and every other write stays
 # refused there.
 DECIDED_GO_ONLY = {
-    "apps.evaluations.services.monitoring_update": "the drift watch's schedule, endpoint and baseline",
-    "apps.evaluations.services.monitoring_due": "the daily check starting the re-runs that are due",
-    "apps.evaluations.services.monitoring_run_execute": "one re-run and its comparison with the baseline",
+    "apps.evaluations.services.monitoring.monitoring_update": "the drift watch's schedule, endpoint and baseline",
+    "apps.evaluations.services.monitoring.monitoring_due": "the daily check starting the re-runs that are due",
+    "apps.evaluations.services.monitoring.monitoring_run_execute": "one re-run and its comparison with the baseline",
 }
 
 
@@ -143,10 +145,10 @@ def _eval_row(model, poc):
 # Services that need rows made before the PoC is decided (and before the audit trail is counted).
 PREPARE: dict[str, Callable] = {
     f"apps.evaluations.services.{name}": _evaluation
-    for name in ("dataset_update", "model_version_update", "eval_run_create", "eval_run_recompute",
-                 "eval_run_compute", "eval_run_store")
+    for name in ("datasets.dataset_update", "datasets.model_version_update", "runs.eval_run_create",
+                 "runs.eval_run_recompute", "runs.eval_run_compute", "runs.eval_run_store")
 }
-PREPARE["apps.evaluations.services.validation_answer_from_run"] = _evaluation_with_results
+PREPARE["apps.evaluations.services.targets.validation_answer_from_run"] = _evaluation_with_results
 CLOSED_PORT = "127.0.0.1:9"  # a listed endpoint where nothing answers: a live run's calls fail at once
 
 
@@ -166,9 +168,9 @@ def _live(poc, people):
 
 PREPARE.update({
     f"apps.evaluations.services.{name}": _live
-    for name in ("model_endpoint_update", "model_endpoint_delete", "harness_run_create", "harness_run_cancel",
-                 "harness_run_execute", "dataset_item_create", "dataset_item_update", "dataset_item_delete",
-                 "load_test_create")
+    for name in ("endpoints.model_endpoint_update", "endpoints.model_endpoint_delete", "live.harness_run_create",
+                 "live.harness_run_cancel", "live.harness_run_execute", "datasets.dataset_item_create",
+                 "datasets.dataset_item_update", "datasets.dataset_item_delete", "loadtests.load_test_create")
 })
 
 
@@ -181,8 +183,8 @@ def _load_test(poc, people):
                             rates=[1], duration_s=1)
 
 
-PREPARE["apps.evaluations.services.load_test_execute"] = _load_test
-PREPARE["apps.evaluations.services.load_test_cancel"] = _load_test
+PREPARE["apps.evaluations.services.loadtests.load_test_execute"] = _load_test
+PREPARE["apps.evaluations.services.loadtests.load_test_cancel"] = _load_test
 
 
 def _finished_load_test(poc, people):
@@ -196,9 +198,9 @@ def _finished_load_test(poc, people):
                    "error_rate": 0}], "percentile": None, "max_ms": None, "notes": []})
 
 
-PREPARE["apps.evaluations.services.validation_answer_from_load_test"] = _finished_load_test
-PREPARE["apps.evaluations.services.dataset_items_replace"] = _evaluation
-PREPARE["apps.evaluations.services.model_endpoint_create"] = _evaluation
+PREPARE["apps.evaluations.services.loadtests.validation_answer_from_load_test"] = _finished_load_test
+PREPARE["apps.evaluations.services.datasets.dataset_items_replace"] = _evaluation
+PREPARE["apps.evaluations.services.endpoints.model_endpoint_create"] = _evaluation
 
 
 def _dataset_item(poc):
@@ -361,88 +363,94 @@ CALLS: dict[str, Callable] = {
     "apps.integrations.services.concern_delete": lambda poc, p: _integrations_services().concern_delete(
         concern=_integration_row(_integrations_models().ProductionConcern, poc, concern="custom"), user=p["lead"]
     ),
-    "apps.evaluations.services.dataset_create": lambda poc, p: _evals()[1].dataset_create(
+    "apps.evaluations.services.datasets.dataset_create": lambda poc, p: _evals()[1].dataset_create(
         poc=poc, user=p["lead"], data={"name": "New", "kind": "curated"}
     ),
-    "apps.evaluations.services.dataset_update": lambda poc, p: _evals()[1].dataset_update(
+    "apps.evaluations.services.datasets.dataset_update": lambda poc, p: _evals()[1].dataset_update(
         dataset=_eval_row(_evals()[0].Dataset, poc), user=p["lead"], changes={"description": "x"},
         version=_eval_row(_evals()[0].Dataset, poc).version,
     ),
-    "apps.evaluations.services.model_version_create": lambda poc, p: _evals()[1].model_version_create(
+    "apps.evaluations.services.datasets.model_version_create": lambda poc, p: _evals()[1].model_version_create(
         poc=poc, user=p["lead"], data={"name": "New"}
     ),
-    "apps.evaluations.services.model_version_update": lambda poc, p: _evals()[1].model_version_update(
+    "apps.evaluations.services.datasets.model_version_update": lambda poc, p: _evals()[1].model_version_update(
         model_version=_eval_row(_evals()[0].ModelVersion, poc), user=p["lead"], changes={"notes": "x"},
         version=_eval_row(_evals()[0].ModelVersion, poc).version,
     ),
-    "apps.evaluations.services.eval_run_create": lambda poc, p: _evals()[1].eval_run_create(
+    "apps.evaluations.services.runs.eval_run_create": lambda poc, p: _evals()[1].eval_run_create(
         poc=poc, user=p["lead"], dataset=_eval_row(_evals()[0].Dataset, poc),
         model_version=_eval_row(_evals()[0].ModelVersion, poc),
         upload=SimpleUploadedFile("r.csv", b"id,label,prediction\n1,a,a\n"),
     ),
-    "apps.evaluations.services.eval_run_recompute": lambda poc, p: _evals()[1].eval_run_recompute(
+    "apps.evaluations.services.runs.eval_run_recompute": lambda poc, p: _evals()[1].eval_run_recompute(
         run=_eval_row(_evals()[0].EvalRun, poc), user=p["lead"]
     ),
-    "apps.evaluations.services.eval_run_compute": lambda poc, p: _evals()[1].eval_run_compute(
+    "apps.evaluations.services.runs.eval_run_compute": lambda poc, p: _evals()[1].eval_run_compute(
         run_id=_eval_row(_evals()[0].EvalRun, poc).pk, user=p["lead"], resamples=100
     ),
-    "apps.evaluations.services.eval_run_store": lambda poc, p: _evals()[1].eval_run_store(
+    "apps.evaluations.services.runs.eval_run_store": lambda poc, p: _evals()[1].eval_run_store(
         run=_eval_row(_evals()[0].EvalRun, poc), user=p["lead"],
         results={"kind": "classification", "n": 2, "resamples": 100, "seed": 0, "metrics": {}},
     ),
-    "apps.evaluations.services.targets_update": lambda poc, p: _evals()[1].targets_update(
+    "apps.evaluations.services.targets.targets_update": lambda poc, p: _evals()[1].targets_update(
         poc=poc, user=p["lead"], changes={"quality_metric": "accuracy", "quality_threshold": 0.8}, version=1
     ),
-    "apps.evaluations.services.validation_answer_from_run": lambda poc, p: _evals()[1].validation_answer_from_run(
-        run=_eval_row(_evals()[0].EvalRun, poc), user=p["lead"], kind="quality",
-        evidence_url="https://portal.example.com/runs/1/",
+    "apps.evaluations.services.targets.validation_answer_from_run": lambda poc, p: (
+        _evals()[1].validation_answer_from_run(
+            run=_eval_row(_evals()[0].EvalRun, poc), user=p["lead"], kind="quality",
+            evidence_url="https://portal.example.com/runs/1/",
+        )
     ),
-    "apps.evaluations.services.dataset_items_replace": lambda poc, p: _evals()[1].dataset_items_replace(
+    "apps.evaluations.services.datasets.dataset_items_replace": lambda poc, p: _evals()[1].dataset_items_replace(
         dataset=_eval_row(_evals()[0].Dataset, poc), user=p["lead"],
         upload=SimpleUploadedFile("items.csv", b"id,input,label\n1,x,a\n"),
     ),
-    "apps.evaluations.services.dataset_item_create": lambda poc, p: _evals()[1].dataset_item_create(
+    "apps.evaluations.services.datasets.dataset_item_create": lambda poc, p: _evals()[1].dataset_item_create(
         dataset=_eval_row(_evals()[0].Dataset, poc), user=p["lead"], data={"item_id": "2", "input": "y", "label": "b"},
     ),
-    "apps.evaluations.services.dataset_item_update": lambda poc, p: _evals()[1].dataset_item_update(
+    "apps.evaluations.services.datasets.dataset_item_update": lambda poc, p: _evals()[1].dataset_item_update(
         item=_dataset_item(poc), user=p["lead"], changes={"label": "b"}, version=1,
     ),
-    "apps.evaluations.services.dataset_item_delete": lambda poc, p: _evals()[1].dataset_item_delete(
+    "apps.evaluations.services.datasets.dataset_item_delete": lambda poc, p: _evals()[1].dataset_item_delete(
         item=_dataset_item(poc), user=p["lead"],
     ),
-    "apps.evaluations.services.load_test_create": _listed(lambda poc, p: _evals()[1].load_test_create(
+    "apps.evaluations.services.loadtests.load_test_create": _listed(lambda poc, p: _evals()[1].load_test_create(
         poc=poc, user=p["lead"], endpoint=_eval_row(_evals()[0].ModelEndpoint, poc),
         dataset=_eval_row(_evals()[0].Dataset, poc), rates=[1], duration_s=1,
     )),
-    "apps.evaluations.services.load_test_execute": _listed(lambda poc, p: _evals()[1].load_test_execute(
+    "apps.evaluations.services.loadtests.load_test_execute": _listed(lambda poc, p: _evals()[1].load_test_execute(
         load_test_id=_evals()[0].LoadTest.objects.get(poc=poc).pk,
     )),
-    "apps.evaluations.services.load_test_cancel": lambda poc, p: _evals()[1].load_test_cancel(
+    "apps.evaluations.services.loadtests.load_test_cancel": lambda poc, p: _evals()[1].load_test_cancel(
         load_test=_eval_row(_evals()[0].LoadTest, poc), user=p["lead"],
     ),
-    "apps.evaluations.services.validation_answer_from_load_test": lambda poc, p: _evals()[
+    "apps.evaluations.services.loadtests.validation_answer_from_load_test": lambda poc, p: _evals()[
         1
     ].validation_answer_from_load_test(
         load_test=_eval_row(_evals()[0].LoadTest, poc), user=p["lead"], evidence_url="https://portal.example.com/lt/1/",
     ),
-    "apps.evaluations.services.model_endpoint_create": _listed(lambda poc, p: _evals()[1].model_endpoint_create(
-        poc=poc, user=p["lead"], data={"name": "E2", "model_version": _eval_row(_evals()[0].ModelVersion, poc).pk,
-                                       "kind": "openai_chat", "url": f"http://{CLOSED_PORT}/v1", "model": "m"},
+    "apps.evaluations.services.endpoints.model_endpoint_create": _listed(lambda poc, p: (
+        _evals()[1].model_endpoint_create(
+            poc=poc, user=p["lead"], data={"name": "E2", "model_version": _eval_row(_evals()[0].ModelVersion, poc).pk,
+                                           "kind": "openai_chat", "url": f"http://{CLOSED_PORT}/v1", "model": "m"},
+        )
     )),
-    "apps.evaluations.services.model_endpoint_update": _listed(lambda poc, p: _evals()[1].model_endpoint_update(
-        endpoint=_eval_row(_evals()[0].ModelEndpoint, poc), user=p["lead"], changes={"timeout_s": 5}, version=1,
+    "apps.evaluations.services.endpoints.model_endpoint_update": _listed(lambda poc, p: (
+        _evals()[1].model_endpoint_update(
+            endpoint=_eval_row(_evals()[0].ModelEndpoint, poc), user=p["lead"], changes={"timeout_s": 5}, version=1,
+        )
     )),
-    "apps.evaluations.services.model_endpoint_delete": lambda poc, p: _evals()[1].model_endpoint_delete(
+    "apps.evaluations.services.endpoints.model_endpoint_delete": lambda poc, p: _evals()[1].model_endpoint_delete(
         endpoint=_eval_row(_evals()[0].ModelEndpoint, poc), user=p["lead"],
     ),
-    "apps.evaluations.services.harness_run_create": _listed(lambda poc, p: _evals()[1].harness_run_create(
+    "apps.evaluations.services.live.harness_run_create": _listed(lambda poc, p: _evals()[1].harness_run_create(
         poc=poc, user=p["lead"], dataset=_eval_row(_evals()[0].Dataset, poc),
         endpoint=_eval_row(_evals()[0].ModelEndpoint, poc),
     )),
-    "apps.evaluations.services.harness_run_cancel": lambda poc, p: _evals()[1].harness_run_cancel(
+    "apps.evaluations.services.live.harness_run_cancel": lambda poc, p: _evals()[1].harness_run_cancel(
         run=_evals()[0].EvalRun.objects.select_related("poc").get(poc=poc, source="harness"), user=p["lead"],
     ),
-    "apps.evaluations.services.harness_run_execute": _listed(lambda poc, p: _evals()[1].harness_run_execute(
+    "apps.evaluations.services.live.harness_run_execute": _listed(lambda poc, p: _evals()[1].harness_run_execute(
         run_id=_evals()[0].EvalRun.objects.get(poc=poc, source="harness").pk,
     )),
     "apps.decisions.services.decision_request": lambda poc, p: _decisions().decision_request(poc=poc, user=p["lead"]),

@@ -318,9 +318,26 @@ def test_a_burst_of_writes_queues_one_refresh(fresh_team, django_capture_on_comm
     assert third.pk != first.pk  # a running refresh may have read the data before this write
 
 
-def test_without_a_worker_the_refresh_runs_after_the_commit_without_a_job(fresh_team):
+def test_without_a_worker_the_refresh_job_runs_as_soon_as_it_is_queued(fresh_team, django_capture_on_commit_callbacks):
     poc, _ = fresh_team
     PoCSummary.objects.filter(poc=poc).delete()
-    jobs = Job.objects.count()
-    assert summary_request(poc_id=poc.pk) is None
-    assert stored(poc) == computed(poc) and Job.objects.count() == jobs
+    with django_capture_on_commit_callbacks(execute=True):
+        job = summary_request(poc_id=poc.pk)
+    job.refresh_from_db()
+    assert (job.kind, job.status, job.attempts) == ("portfolio.summary", Job.Status.SUCCEEDED, 1)
+    assert job.result == {"risk_level": stored(poc)["risk_level"], "criteria_met": stored(poc)["criteria_met"]}
+    assert stored(poc) == computed(poc)
+
+
+def test_a_refresh_whose_process_ended_before_sending_it_does_not_hold_up_the_next(
+        fresh_team, django_capture_on_commit_callbacks, with_a_worker, settings):
+    """A queued refresh never sent (its process ended between the commit and the send) is not waited for."""
+    poc, _ = fresh_team
+    settings.JOB_HEARTBEAT_TIMEOUT = 60
+    with django_capture_on_commit_callbacks(execute=False):  # written, never sent
+        orphan = summary_request(poc_id=poc.pk)
+    with django_capture_on_commit_callbacks(execute=False):
+        assert summary_request(poc_id=poc.pk).pk == orphan.pk  # just written: its send is on its way
+    Job.objects.filter(pk=orphan.pk).update(created_at=timezone.now() - datetime.timedelta(seconds=61))
+    with django_capture_on_commit_callbacks(execute=False):
+        assert summary_request(poc_id=poc.pk).pk != orphan.pk

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from apps.pocs.models import PoC
 from tests.browser.conftest import login, page  # noqa: F401, F811  (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,8 +27,18 @@ def test_export_from_the_overview_then_download_and_verify(page, live_server, te
     download.value.save_as(pdf)
     assert pdf.read_bytes().startswith(b"%PDF")
 
-    # Exporting again from the tab adds a row in place (htmx), without a reload.
+    # Exporting the same evidence again returns the same export: still one row, in place (htmx).
     page.evaluate("window.__marker = 1")
+    first_id = row.get_attribute("id")
+    row.evaluate("element => element.setAttribute('data-before', '1')")
+    page.locator("#export").get_by_role("button", name="Export report").click()
+    expect(page.locator(".report-row[data-before]")).to_have_count(0)  # the answer was swapped in
+    expect(page.locator(".report-row")).to_have_count(1)
+    expect(page.locator(".report-row").first).to_have_attribute("id", first_id)
+    expect(page.locator(".report-row").first).to_contain_text("Done")
+
+    # Once the evidence changes, exporting again adds a row in place, without a reload.
+    PoC.objects.filter(pk=poc.pk).update(description="Scope widened to the appeals queue")
     page.locator("#export").get_by_role("button", name="Export report").click()
     expect(page.locator(".report-row")).to_have_count(2)
     assert page.evaluate("window.__marker") == 1
