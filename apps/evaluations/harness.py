@@ -140,13 +140,15 @@ class Engine:
         self.bodies = bodies
         self.read = read
         self.limits = limits
-        self.calls: list[Call | None] = [None] * len(bodies)
+        # Each item's outcome as the loop records it, a plain tuple (prediction, latency, error, status):
+        # cheaper to make than a ``Call``, and left alone by the garbage collector. ``calls`` reads them.
+        self._outcomes: list[tuple | None] = [None] * len(bodies)
         self.done = 0
         self.in_flight = 0
         self.max_in_flight = 0
         self.elapsed_s = 0.0
         self.stopped_by = ""  # "" | "cancel" | "deadline"
-        self._next = 0
+        self._items = iter(range(len(bodies)))  # shared by the workers: each item is taken once
         self._stop = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: list[asyncio.Task] = []
@@ -159,6 +161,11 @@ class Engine:
         self._next_start = 0.0
         self._thread: threading.Thread | None = None
         self.failure: BaseException | None = None
+
+    @property
+    def calls(self) -> list[Call | None]:
+        """Each item's call (None for an item never sent), in the items' order."""
+        return [None if outcome is None else Call(index, *outcome) for index, outcome in enumerate(self._outcomes)]
 
     # --- control, from the job's thread ---------------------------------------------------------------------
 
@@ -242,13 +249,12 @@ class Engine:
         limits = self.limits
         timeout, limit = limits.timeout_s, limits.max_reply_bytes
         rated = bool(limits.rate_per_s)
-        bodies, calls, read, request_head = self.bodies, self.calls, self.read, self._head
+        bodies, outcomes, read, request_head = self.bodies, self._outcomes, self.read, self._head
         deadlines, expired, stop, clock = self._deadlines, self._expired, self._stop, time.perf_counter
-        count = len(bodies)
         try:
-            while not stop.is_set() and self._next < count:
-                index = self._next
-                self._next += 1
+            for index in self._items:
+                if stop.is_set():
+                    break
                 if rated and not await self._take_token():
                     return
                 self.in_flight = in_flight = self.in_flight + 1
@@ -306,7 +312,7 @@ class Engine:
                     error, connection = CONNECTION, _close(connection)
                 finally:
                     self.in_flight -= 1
-                calls[index] = Call(index, prediction, latency, error, status)
+                outcomes[index] = (prediction, latency, error, status)
                 self.done += 1
         finally:
             _close(connection)
