@@ -375,6 +375,11 @@ JOB_QUEUE_WAIT_LIMIT = env_int("JOB_QUEUE_WAIT_LIMIT", 3600)
 JOB_LOCK_TIMEOUT = env_int("JOB_LOCK_TIMEOUT", 30)
 JOB_STATEMENT_TIMEOUT = env_int("JOB_STATEMENT_TIMEOUT", 300)
 CELERY_BEAT_SCHEDULE["core-sweep-jobs"] = {"task": "core.sweep_jobs", "schedule": float(JOB_SWEEP_INTERVAL)}
+# Final jobs are deleted JOB_KEEP_DAYS days after they end, daily at 02:45 UTC (`manage.py jobs_cleanup` now),
+# except the latest of each subject and kind, which pages read. Keep it at 2 or more: the reminders tell of
+# jobs that failed in the last two days.
+JOB_KEEP_DAYS = env_int("JOB_KEEP_DAYS", 30)
+CELERY_BEAT_SCHEDULE["core-jobs-cleanup"] = {"task": "core.jobs_cleanup", "schedule": crontab(hour=2, minute=45)}
 # Beat anchors the audit chain's end every AUDIT_CHECKPOINT_MINUTES (apps/audit/checkpoint.py).
 AUDIT_CHECKPOINT_MINUTES = env_int("AUDIT_CHECKPOINT_MINUTES", 60)
 CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {"task": "audit.checkpoint", "schedule": AUDIT_CHECKPOINT_MINUTES * 60}

@@ -24,6 +24,10 @@ is unreachable the job stays ``queued`` with "Waiting for the job queue…" inst
 failing. ``sweep_jobs`` (a beat task every ``JOB_SWEEP_INTERVAL`` seconds, ``manage.py sweep_jobs``,
 and ``job_check`` on each poll of a job's status) sends such jobs again, and re-queues, up to
 ``JOB_MAX_ATTEMPTS`` runs, or fails a job whose heartbeat is older than ``JOB_HEARTBEAT_TIMEOUT``.
+
+Job rows do not pile up: ``jobs_cleanup`` (daily, the ``core.jobs_cleanup`` beat task, and
+``manage.py jobs_cleanup``) deletes final jobs ``JOB_KEEP_DAYS`` after they ended, except the latest
+job of each subject and kind while its subject exists, which is the one pages read.
 """
 
 from __future__ import annotations
@@ -38,9 +42,10 @@ from datetime import timedelta
 
 from celery import current_app
 from celery.exceptions import SoftTimeLimitExceeded
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import DatabaseError, connection, connections, models, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerOperationalError
@@ -521,3 +526,63 @@ def job_check(job: Job) -> Job:
         job_recover(job.pk)
         job.refresh_from_db()
     return job
+
+
+# --- retention -----------------------------------------------------------------------------------
+
+CLEANUP_BATCH = 5000  # jobs deleted per transaction, so a large backlog never holds locks for long
+
+
+def _superseded() -> Exists:
+    """A newer job of the same subject and kind exists (the order ``latest_job`` reads them in)."""
+    newer = Job.objects.filter(
+        subject_type=OuterRef("subject_type"),
+        subject_id=OuterRef("subject_id"),
+        kind=OuterRef("kind"),
+        created_at__gte=OuterRef("created_at"),  # a range on the subject index; the line below breaks ties
+    ).filter(Q(created_at__gt=OuterRef("created_at")) | Q(pk__gt=OuterRef("pk")))
+    return Exists(newer)
+
+
+def _subject_gone() -> Q:
+    """The job's subject no longer exists (or it never had one): no page reads it through its subject."""
+    gone = Q(subject_id__isnull=True)
+    known = []
+    for label in Job.objects.order_by().values_list("subject_type", flat=True).distinct():
+        try:
+            model = django_apps.get_model(label)
+        except (LookupError, ValueError):  # blank, or a model that was removed
+            continue
+        known.append(label)
+        gone |= Q(subject_type=label) & ~Exists(model._base_manager.filter(pk=OuterRef("subject_id")))
+    return gone | ~Q(subject_type__in=known)
+
+
+def jobs_cleanup() -> dict[str, int]:
+    """Delete the final jobs (succeeded or failed) that ended more than ``JOB_KEEP_DAYS`` days ago; how many.
+
+    An active job (queued, running, retrying) is never deleted, however old. Neither is the latest job
+    of a subject and kind while the subject exists: that is the job pages and the API read (through
+    ``latest_job``, or an id the subject keeps, such as a run's or a cost model's ``job_id``, or an
+    export's ``job``) to show its status, progress or error, so those answer as before. Jobs are
+    deleted ``CLEANUP_BATCH`` at a time, each batch its own short transaction, so a large backlog
+    never holds a long lock. Jobs are not audited, so neither is their deletion.
+    """
+    cutoff = timezone.now() - timedelta(days=settings.JOB_KEEP_DAYS)
+    old = (
+        Job.objects.filter(status__in=Job.FINAL)
+        .alias(ended=Coalesce("finished_at", "created_at"))
+        .filter(ended__lt=cutoff)
+        .filter(_superseded() | _subject_gone())
+    )
+    deleted, last = 0, 0
+    while True:
+        # Walking up the primary key reads each row once, however many batches the backlog takes.
+        ids = list(old.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:CLEANUP_BATCH])
+        if not ids:
+            break
+        last = ids[-1]
+        _, by_model = Job.objects.filter(pk__in=ids).only("pk").delete()
+        deleted += by_model.get(Job._meta.label, 0)
+    logger.info("jobs cleanup: %s final jobs older than %s days deleted", deleted, settings.JOB_KEEP_DAYS)
+    return {"deleted": deleted}

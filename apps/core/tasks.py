@@ -2,7 +2,8 @@
 
 ``core.sweep_jobs`` runs on Celery beat every ``JOB_SWEEP_INTERVAL`` seconds (``CELERY_BEAT_SCHEDULE`` in
 settings): it sends the jobs the broker refused and re-queues or fails the jobs
-whose worker stopped (``apps.core.jobs.sweep_jobs``).
+whose worker stopped (``apps.core.jobs.sweep_jobs``). ``core.jobs_cleanup`` runs every day at 02:45 UTC and deletes
+the final jobs older than ``JOB_KEEP_DAYS`` days (``apps.core.jobs.jobs_cleanup``).
 
 ``core.selftest`` and ``core.hold`` are not used by any page. Operators (and the test suite) run
 them to check a worker: ``selftest`` raises ``ConnectionError`` on the first ``fail_times``
@@ -17,7 +18,7 @@ import time
 from celery import shared_task
 from django.db import transaction
 
-from apps.core.jobs import job_progress, job_run, sweep_jobs
+from apps.core.jobs import job_progress, job_run, jobs_cleanup, sweep_jobs
 from apps.core.models import Job
 
 
@@ -64,3 +65,9 @@ def hold(self, job_id: int, seconds: float = 3.0, lock_job_id: int | None = None
 def sweep_jobs_task():
     """Send the jobs the broker refused; re-queue or fail the jobs whose worker stopped."""
     return sweep_jobs()
+
+
+@shared_task(name="core.jobs_cleanup", ignore_result=True)
+def jobs_cleanup_task():
+    """Delete the final jobs past keeping (once a day; ``manage.py jobs_cleanup`` does the same by hand)."""
+    return jobs_cleanup()

@@ -25,10 +25,12 @@ class PoCSummary(models.Model):
     after every write that changes their inputs (``pocs.signals.poc_inputs_changed``), and once a
     day for the findings that follow the calendar (an item or decision falling due, a timebox
     running out). ``reason_1`` … ``reason_5`` hold each stall reason's level as a rank (0 low,
-    1 medium, 2 high), for the portfolio's count of stall reasons.
+    1 medium, 2 high), for the portfolio's count of stall reasons. ``drift`` and its metric and
+    value come from the newest finished re-run of the drift watch (``evaluations.selectors``), for
+    the PoC header's "Drift detected" badge.
     """
 
-    audit = NotAudited("a derived copy of the stall risk and criteria, recomputed from audited rows")
+    audit = NotAudited("a derived copy of the stall risk, criteria and drift, recomputed from audited rows")
 
     poc = models.OneToOneField(PoC, primary_key=True, on_delete=models.CASCADE, related_name="portfolio_summary")
     risk_level = models.CharField(max_length=10, choices=RiskLevel.choices)
@@ -42,6 +44,11 @@ class PoCSummary(models.Model):
     reason_5 = models.PositiveSmallIntegerField(default=0)
     criteria_met = models.PositiveSmallIntegerField()
     decision_outcome = models.CharField(max_length=10, blank=True, help_text="go / no_go once signed")
+    drift = models.BooleanField(
+        default=False, help_text="Decided go, and the newest finished drift re-run dropped beyond its interval"
+    )
+    drift_metric = models.CharField(max_length=32, blank=True, help_text="The metric that re-run was compared on")
+    drift_value = models.FloatField(null=True, blank=True, help_text="That re-run minus the signed baseline")
     computed_on = models.DateField(help_text="The local date the calendar-driven findings were judged on")
     refreshed_at = models.DateTimeField()
 

@@ -616,3 +616,27 @@ def list_risk_cells(pocs: list[PoC]) -> dict[int, dict]:
         "risk_reason", "risk_why", *(f"reason_{r}" for r in Reason.values)
     )
     return {s.poc_id: {"strip": summary_strip(s)} for s in summaries}
+
+
+# --- The PoC header's drift badge -------------------------------------------------------------------
+
+
+def drift_badge_context(poc: PoC, page_context) -> dict:
+    """The header's "Drift detected" badge, from the stored summary: shown when the PoC is decided and its
+    summary says the newest finished re-run of the drift watch dropped beyond its interval (``drift`` is
+    only set after a go), with the metric and the drop.
+
+    The stage is on the PoC's row, so the summary is read only for a decided PoC: the header of every
+    other PoC costs no query for the badge. It is read through the relation, so a PoC loaded with
+    ``select_related("portfolio_summary")`` costs none either.
+    """
+    summary = None
+    if poc.stage == Stage.DECIDED:
+        try:
+            summary = poc.portfolio_summary
+        except PoCSummary.DoesNotExist:  # not judged yet: the refresh after the decision is still queued
+            summary = None
+    if summary is None or not summary.drift:
+        return {"poc": poc, "drift": False}
+    drop = -summary.drift_value if summary.drift_value is not None else None
+    return {"poc": poc, "drift": True, "metric": summary.drift_metric.replace("_", " "), "drop": drop}

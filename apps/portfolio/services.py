@@ -18,7 +18,9 @@ from apps.core.jobs import job_enqueue
 from apps.core.models import Job
 from apps.core.selectors import latest_job
 from apps.decisions import selectors as decisions
+from apps.evaluations import selectors as evaluations
 from apps.pocs.models import PoC
+from apps.portfolio.definitions import DecisionStatus
 from apps.portfolio.models import RISK_RANK, PoCSummary
 
 logger = logging.getLogger(__name__)
@@ -35,17 +37,29 @@ SUMMARY_FIELDS = (
     "reason_5",
     "criteria_met",
     "decision_outcome",
+    "drift",
+    "drift_metric",
+    "drift_value",
     "computed_on",
     "refreshed_at",
 )
 
 
 def summary_compute(poc: PoC) -> PoCSummary:
-    """The summary of ``poc`` as it stands now (not saved): the same numbers its own pages show."""
+    """The summary of ``poc`` as it stands now (not saved): the same numbers its own pages show.
+
+    ``drift`` is the newest finished re-run's alert (a drop beyond its interval) on a PoC decided with
+    a go, the only PoCs with a drift watch; a later re-run still queued or failed leaves it standing.
+    """
     risks = checklists.stall_risk(poc)
     level = checklists.overall_level(risks)
     worst = next(r for r in risks if r.level == level)  # the first reason at the worst level
     decision = decisions.decision_for(poc)
+    outcome = decision.outcome if decision is not None else ""
+    rerun = None
+    if outcome == DecisionStatus.GO:
+        rerun = evaluations.last_finished_monitoring_run(poc, evaluations.last_monitoring_run(poc))
+    drift = bool(rerun is not None and rerun.alert)
     summary = PoCSummary(
         poc=poc,
         risk_level=level,
@@ -53,7 +67,10 @@ def summary_compute(poc: PoC) -> PoCSummary:
         risk_reason=worst.reason,
         risk_why=worst.why[:300],
         criteria_met=decisions.met_count(decisions.criteria(poc, fresh=True)),
-        decision_outcome=decision.outcome if decision is not None else "",
+        decision_outcome=outcome,
+        drift=drift,
+        drift_metric=rerun.metric if drift else "",
+        drift_value=rerun.value if drift else None,
         computed_on=timezone.localdate(),
         refreshed_at=timezone.now(),
     )

@@ -172,7 +172,7 @@ def reports_cleanup() -> dict[str, int]:
     stops working: every export of a decided PoC serves the signed report, so none is deleted. Those
     pointing at it hold no bytes; an old draft made before the signing keeps its row and hash and
     loses only its own PDF, which no download returns any more. Exports are not audited, so neither
-    is their deletion; their jobs stay, as the record of the work.
+    is their deletion; their jobs go with the old finished jobs (``core.jobs.jobs_cleanup``).
     """
     now = timezone.now()
     cutoff = now - timedelta(days=settings.REPORT_EXPORT_KEEP_DAYS)

@@ -46,6 +46,7 @@ NOT_POC_WRITES = {
     "apps.evaluations.services.common.upload_limit": "reads a setting",
     "apps.evaluations.services.common.too_big_message": "a message",
     "apps.evaluations.services.common.compute_safe_name": "cleans a file name",
+    "apps.evaluations.services.common.calls_engine": "builds the calls of a job whose service checks the PoC",
     "apps.costs.services.model_snapshot": "reads the cost model",
     "apps.costs.services.line_snapshot": "reads a cost line",
     "apps.evaluations.services.targets.targets_snapshot": "reads the targets",

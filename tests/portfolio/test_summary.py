@@ -46,7 +46,9 @@ def stored(poc) -> dict:
 
 
 def spoil(poc) -> None:
-    PoCSummary.objects.filter(poc_id=poc.pk).update(risk_why="stale", criteria_met=99, reason_1=9)
+    PoCSummary.objects.filter(poc_id=poc.pk).update(
+        risk_why="stale", criteria_met=99, reason_1=9, drift=True, drift_metric="stale", drift_value=-1.0
+    )
 
 
 def computed(poc) -> dict:
@@ -187,6 +189,12 @@ def test_a_new_poc_has_its_summary_from_the_start(fresh_team):
 def test_the_comparison_covers_each_reasons_level():
     """My PoCs draws its risk strip from the five stored levels: each is compared, not only the worst."""
     assert {f"reason_{r}" for r in Reason.values} <= set(COMPARED)
+
+
+def test_the_comparison_covers_the_drift_the_header_shows():
+    """The header's "Drift detected" reads these; a drift re-run refreshing them is in
+    tests/evaluations/test_drift_badge.py (it needs a go and a model endpoint)."""
+    assert {"drift", "drift_metric", "drift_value"} <= set(COMPARED)
 
 
 @pytest.mark.parametrize("write", WRITES, ids=list(WRITES))

@@ -1,4 +1,5 @@
-"""What every evaluations service shares: the right and open-PoC check, the upload checks, number parsing."""
+"""What every evaluations service shares: the right and open-PoC check, the upload checks, number parsing,
+and the engine that calls a model endpoint (live runs, load tests, drift re-runs)."""
 
 from __future__ import annotations
 
@@ -62,3 +63,26 @@ def _options(resamples, seed) -> tuple[int, int]:
 def compute_safe_name(name: str) -> str:
     base = PurePath((name or "results").replace("\\", "/")).name.strip() or "results"
     return "".join(ch for ch in base if ch.isprintable())[:200]
+
+
+def calls_engine(endpoint, destination, inputs: list[str], *, concurrency: int | None = None,
+                 rate_per_s: float | None = None, deadline_s: float | None = None, headers=None):
+    """The ``harness.Engine`` that sends each of ``inputs`` to ``endpoint`` at ``destination`` (as
+    ``endpoints.checked_destination`` resolved it): the endpoint's request shape, headers (decrypted
+    unless given), reply reader and time-out; at most its ``max_concurrency`` in flight (fewer when
+    ``concurrency`` asks) and its ``max_rate_per_s`` unless ``rate_per_s`` is given; replies read up to
+    ``HARNESS_MAX_REPLY_BYTES``, all within ``deadline_s`` (``HARNESS_MAX_RUN_SECONDS``)."""
+    from apps.evaluations import endpoints, harness
+
+    bodies = harness.request_bodies(endpoint.kind, model=endpoint.model, template=endpoint.request_template,
+                                    inputs=inputs)
+    most = endpoint.max_concurrency
+    return harness.Engine(
+        destination, endpoints.decrypt_headers(endpoint.headers_encrypted) if headers is None else headers, bodies,
+        harness.response_reader(endpoint.kind, endpoint.response_path),
+        harness.Limits(concurrency=min(concurrency or most, most), timeout_s=endpoint.timeout_s,
+                       max_reply_bytes=settings.HARNESS_MAX_REPLY_BYTES,
+                       deadline_s=deadline_s or settings.HARNESS_MAX_RUN_SECONDS,
+                       rate_per_s=endpoint.max_rate_per_s if rate_per_s is None else rate_per_s),
+        ca_file=settings.MODEL_ENDPOINT_CA_FILE,
+    )

@@ -16,7 +16,7 @@ from apps.core.models import Job
 from apps.core.versioning import refuse
 from apps.evaluations import compute
 from apps.evaluations.models import Dataset, EvalRun
-from apps.evaluations.services.common import _check, _number, _options
+from apps.evaluations.services.common import _check, _number, _options, calls_engine
 from apps.evaluations.services.runs import eval_run_store
 from apps.pocs.models import PoC
 from apps.pocs.services import check_open
@@ -113,17 +113,7 @@ def harness_run_execute(*, run_id: int, job=None) -> dict:
                  .values_list("item_id", "input", "label", "segment")[: run.limit or settings.HARNESS_MAX_ITEMS])
     if not items:
         raise ValidationFailed("The dataset has no items.")
-    bodies = harness.request_bodies(endpoint.kind, model=endpoint.model, template=endpoint.request_template,
-                                    inputs=[item[1] for item in items])
-    engine = harness.Engine(
-        destination, endpoints.decrypt_headers(endpoint.headers_encrypted), bodies,
-        harness.response_reader(endpoint.kind, endpoint.response_path),
-        harness.Limits(concurrency=min(run.concurrency or endpoint.max_concurrency, endpoint.max_concurrency),
-                       timeout_s=endpoint.timeout_s, max_reply_bytes=settings.HARNESS_MAX_REPLY_BYTES,
-                       deadline_s=settings.HARNESS_MAX_RUN_SECONDS, rate_per_s=endpoint.max_rate_per_s),
-        ca_file=settings.MODEL_ENDPOINT_CA_FILE,
-    )
-    del bodies
+    engine = calls_engine(endpoint, destination, [item[1] for item in items], concurrency=run.concurrency)
     _watch(engine, run, job, total=len(items))
     if engine.failure is not None:
         raise ValidationFailed("The calls stopped on an internal error; see the log.") from engine.failure

@@ -12,7 +12,7 @@ from apps.core.jobs import job_enqueue, job_progress
 from apps.core.models import Job
 from apps.core.versioning import refuse
 from apps.evaluations.models import Dataset
-from apps.evaluations.services.common import _check, _number
+from apps.evaluations.services.common import _check, _number, calls_engine
 from apps.pocs.models import PoC
 from apps.pocs.services import check_open
 
@@ -83,7 +83,7 @@ def load_test_execute(*, load_test_id: int, job=None) -> dict:
     rates and the knee against the PoC's latency target."""
     import math
 
-    from apps.evaluations import endpoints, harness, loadtest
+    from apps.evaluations import endpoints, loadtest
     from apps.evaluations.models import DatasetItem, LoadTest, ModelEndpoint
 
     test = LoadTest.objects.select_related("poc").get(pk=load_test_id)
@@ -105,7 +105,6 @@ def load_test_execute(*, load_test_id: int, job=None) -> dict:
     if not inputs:
         raise ValidationFailed("The dataset has no items.")
     headers = endpoints.decrypt_headers(endpoint.headers_encrypted)
-    read = harness.response_reader(endpoint.kind, endpoint.response_path)
     rows, notes = [], []
     cancelled = False
     for index, wanted in enumerate(test.rates):
@@ -113,15 +112,8 @@ def load_test_execute(*, load_test_id: int, job=None) -> dict:
         if rate < wanted:
             notes.append(f"{wanted:g} per second was capped at the endpoint's {rate:g} (max_rate_per_s).")
         n = math.ceil(wanted * test.duration_s)
-        bodies = harness.request_bodies(endpoint.kind, model=endpoint.model, template=endpoint.request_template,
-                                        inputs=[inputs[i % len(inputs)] for i in range(n)])
-        engine = harness.Engine(
-            destination, headers, bodies, read,
-            harness.Limits(concurrency=endpoint.max_concurrency, timeout_s=endpoint.timeout_s,
-                           max_reply_bytes=settings.HARNESS_MAX_REPLY_BYTES,
-                           deadline_s=test.duration_s + endpoint.timeout_s, rate_per_s=rate),
-            ca_file=settings.MODEL_ENDPOINT_CA_FILE,
-        )
+        engine = calls_engine(endpoint, destination, [inputs[i % len(inputs)] for i in range(n)],
+                              rate_per_s=rate, deadline_s=test.duration_s + endpoint.timeout_s, headers=headers)
         if job is not None:
             job_progress(job, progress=5 + int(85 * index / len(test.rates)),
                          message=f"Calling at {wanted:g} per second ({index + 1} of {len(test.rates)})")

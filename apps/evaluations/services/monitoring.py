@@ -15,10 +15,11 @@ from apps.core.models import Job
 from apps.core.versioning import check_fields, refuse, versioned_update
 from apps.evaluations import compute
 from apps.evaluations.models import EvalRun
-from apps.evaluations.services.common import _number
+from apps.evaluations.services.common import _number, calls_engine
 from apps.evaluations.services.live import _harness_files
 from apps.pocs import access
 from apps.pocs.models import PoC
+from apps.pocs.signals import inputs_changed
 
 MONITORING_FIELDS = ("schedule", "endpoint", "baseline_run")
 MONITORING_JOB_KIND = "evaluations.monitoring"
@@ -181,7 +182,8 @@ def monitoring_run_execute(*, monitoring_run_id: int, job=None) -> dict:
     """A re-run's job: the baseline's dataset items sent to the endpoint (as a live run), the answers scored the
     same way, and the paired difference re-run − baseline on the items both answered, with its 95% bootstrap
     interval (``paired.paired_difference``). A drop beyond the interval (upper bound below zero) raises the
-    alert and tells the production owner (the lead when none is named), once per re-run."""
+    alert and tells the production owner (the lead when none is named), once per re-run. A finished re-run
+    sends ``inputs_changed``, so the stored summary (the header's "Drift detected") follows it."""
     from apps.evaluations import endpoints, harness, paired
     from apps.evaluations.models import DatasetItem, ModelEndpoint, MonitoringRun
     from apps.evaluations.selectors import run_items
@@ -201,17 +203,7 @@ def monitoring_run_execute(*, monitoring_run_id: int, job=None) -> dict:
                      .values_list("item_id", "input", "label", "segment")[: settings.HARNESS_MAX_ITEMS])
         if not items:
             raise ValidationFailed("The standard dataset has no items to send.")
-        bodies = harness.request_bodies(endpoint.kind, model=endpoint.model, template=endpoint.request_template,
-                                        inputs=[item[1] for item in items])
-        engine = harness.Engine(
-            destination, endpoints.decrypt_headers(endpoint.headers_encrypted), bodies,
-            harness.response_reader(endpoint.kind, endpoint.response_path),
-            harness.Limits(concurrency=endpoint.max_concurrency, timeout_s=endpoint.timeout_s,
-                           max_reply_bytes=settings.HARNESS_MAX_REPLY_BYTES,
-                           deadline_s=settings.HARNESS_MAX_RUN_SECONDS, rate_per_s=endpoint.max_rate_per_s),
-            ca_file=settings.MODEL_ENDPOINT_CA_FILE,
-        )
-        del bodies
+        engine = calls_engine(endpoint, destination, [item[1] for item in items])
         engine.run_in_thread().join()
         if engine.failure is not None:
             raise ValidationFailed("The calls stopped on an internal error; see the log.") from engine.failure
@@ -237,6 +229,9 @@ def monitoring_run_execute(*, monitoring_run_id: int, job=None) -> dict:
             status=MonitoringRun.Status.DONE, metric=metric, n=found["paired_n"], value=found["value"],
             ci_low=found["ci_low"], ci_high=found["ci_high"], alert=alert, results=results,
             finished_at=timezone.now())
+        # The stored summary carries the newest finished re-run's alert to the PoC header: refreshed
+        # once this commits, with or without an alert (a recovered model clears the badge).
+        inputs_changed(poc.pk)
         if alert:
             from django.urls import reverse
 
