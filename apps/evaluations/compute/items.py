@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 
 from apps.evaluations.compute.common import InputRefused, _rows_text
-from apps.evaluations.compute.reading import _decode_check, _json_text, detect_format
+from apps.evaluations.compute.reading import _decode_check, _json_objects, _json_text, detect_format
 
 ITEM_REQUIRED = ("id", "input", "label")
 
@@ -51,15 +50,7 @@ def parse_items(data: bytes, *, filename: str = "", max_rows: int | None = None)
         except csv.Error as exc:
             raise InputRefused(f"The file is not valid CSV: {exc}.") from None
     else:
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except ValueError as exc:
-                raise InputRefused(f"Line {number} is not valid JSON ({exc.msg}).") from None
-            if not isinstance(obj, dict):
-                raise InputRefused(f"Line {number} is not a JSON object; each line must be one object.")
+        for _, obj in _json_objects(text):
             row = {}
             for name, value in obj.items():
                 key = str(name).strip().lower()

@@ -161,13 +161,10 @@ def _parse_jsonl(data: bytes) -> Table:
     return Table(columns, arrow.num_rows, "jsonl")
 
 
-def _parse_jsonl_lines(data: bytes) -> Table:
-    """The slow reading, used only when the columnar reader refuses the file: names the line at fault."""
-    values: dict[str, list] = {}
-    row = 0
-    lines = data.decode("utf-8").splitlines()
-    names: dict[str, str] = {}
-    for number, line in enumerate(lines, start=1):
+def _json_objects(text: str):
+    """Each non-blank line of JSONL ``text`` as (its line number, the object it holds); ``InputRefused``
+    naming the first line that is not valid JSON or not an object."""
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
@@ -176,6 +173,15 @@ def _parse_jsonl_lines(data: bytes) -> Table:
             raise InputRefused(f"Line {number} is not valid JSON ({exc.msg}).") from None
         if not isinstance(obj, dict):
             raise InputRefused(f"Line {number} is not a JSON object; each line must be one object.")
+        yield number, obj
+
+
+def _parse_jsonl_lines(data: bytes) -> Table:
+    """The slow reading, used only when the columnar reader refuses the file: names the line at fault."""
+    values: dict[str, list] = {}
+    row = 0
+    names: dict[str, str] = {}
+    for number, obj in _json_objects(data.decode("utf-8")):
         for name, value in obj.items():
             key = name.strip().lower()
             if key not in KNOWN:
