@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from apps.core.errors import ServiceError
 from apps.core.forms import conflict_box, rearmed, save_form
@@ -358,20 +359,28 @@ def live_run_create(request, pk):
     """Start a live run; the run's page then shows its progress and a Cancel button."""
     poc = access.get_poc_for_user(request.user, pk, action=access.EDIT)
     form = LiveRunForm(request.POST, poc=poc)
-    outcome = save_form(form, lambda data: services.harness_run_create(poc=poc, user=request.user, **data))
+    return _start_from_index(request, poc, form, lambda data: services.harness_run_create(
+        poc=poc, user=request.user, **data), section="live", form_name="live_form", page="evaluations:run")
+
+
+def _start_from_index(request, poc, form, create, *, section: str, form_name: str, page: str):
+    """Start a live run or a load test from its form on the Evaluations page: refused, the form again with
+    its messages (over htmx, its ``section`` of the page only); started, the new run's ``page``."""
+    outcome = save_form(form, create)
     if not outcome.ok:
         if request.htmx:
-            html = render_to_string("evaluations/index.html#live", _ctx(request, poc, live_form=form), request=request)
+            html = render_to_string(f"evaluations/index.html#{section}", _ctx(request, poc, **{form_name: form}),
+                                    request=request)
             return HttpResponse(html, status=outcome.status)
         from apps.evaluations.views import render_index
 
-        return render_index(request, poc, status=outcome.status, live_form=form)
-    url = reverse("evaluations:run", args=[poc.pk, outcome.result.pk])
-    if request.htmx:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
+        return render_index(request, poc, status=outcome.status, **{form_name: form})
+    return _go_to(request, reverse(page, args=[poc.pk, outcome.result.pk]))
+
+
+def _go_to(request, url: str):
+    """The page at ``url``: a client-side redirect over htmx (the whole page changes), else a redirect."""
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
 @login_required
@@ -431,20 +440,8 @@ def load_test_create(request, pk):
     """Start a load test; its page then follows it and draws its latency per rate."""
     poc = access.get_poc_for_user(request.user, pk, action=access.EDIT)
     form = LoadTestForm(request.POST, poc=poc)
-    outcome = save_form(form, lambda data: services.load_test_create(poc=poc, user=request.user, **data))
-    if not outcome.ok:
-        if request.htmx:
-            html = render_to_string("evaluations/index.html#load", _ctx(request, poc, load_form=form), request=request)
-            return HttpResponse(html, status=outcome.status)
-        from apps.evaluations.views import render_index
-
-        return render_index(request, poc, status=outcome.status, load_form=form)
-    url = reverse("evaluations:load-test", args=[poc.pk, outcome.result.pk])
-    if request.htmx:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
+    return _start_from_index(request, poc, form, lambda data: services.load_test_create(
+        poc=poc, user=request.user, **data), section="load", form_name="load_form", page="evaluations:load-test")
 
 
 def load_test_chart(body: dict):
@@ -557,11 +554,7 @@ def load_test_cancel(request, pk, load_test_id):
         messages.error(request, exc.message)
     else:
         messages.success(request, f"Cancelling load test #{test.pk}: no new request starts.")
-    if request.htmx:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = page
-        return response
-    return redirect(page)
+    return _go_to(request, page)
 
 
 @login_required
